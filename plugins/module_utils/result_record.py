@@ -1,0 +1,205 @@
+# Copyright: fleetbench developers
+# Apache License 2.0 (see galaxy.yml)
+"""The result record: one benchmark result (host x scenario x mode x repeat).
+
+Defined once here and used by the loadgen_result module (which builds it), the results
+callback (which collects it) and the report filters (which read it). It travels through
+Ansible as a plain JSON-serialisable dict: ResultRecord.from_dict / to_dict convert, and
+validate_record_dict checks a dict that came from elsewhere. docs/contract/result-record.md
+describes every key.
+"""
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+
+SCHEMA_VERSION = 1
+
+SCENARIOS = ("Offline", "Server", "SingleStream", "MultiStream")
+MODES = ("performance", "accuracy", "submission", "find_peak_performance")
+STATUSES = ("complete", "partial", "failed", "running")
+PERCENTILE_KEYS = ("mean", "min", "max", "p50", "p90", "p95", "p97", "p99", "p99.9")
+
+# LoadGen reports the latency percentile that its scenario is judged on.
+_LATENCY_HEADLINE_PERCENTILE = {"SingleStream": "p90", "MultiStream": "p99"}
+
+
+class ResultRecordError(ValueError):
+    """A dict that does not hold a valid result record; the message is one line."""
+
+
+@dataclasses.dataclass
+class ResultRecord:
+    """One parsed benchmark result. Field meanings: docs/contract/result-record.md."""
+
+    scenario: str | None = None
+    mode: str | None = None
+    status: str = "partial"
+    schema_version: int = SCHEMA_VERSION
+    host: str | None = None
+    run_id: str | None = None
+    repeat: int | None = None
+    benchmark: str | None = None
+    scenario_label: str | None = None
+    sut_name: str | None = None
+    test_datetime: str | None = None
+    valid: bool | None = None
+    invalid_reasons: list[dict[str, str]] = dataclasses.field(default_factory=list)
+    samples_per_second: float | None = None
+    tokens_per_second: float | None = None
+    tokens_per_second_inferred: bool = False
+    latency_ns: dict[str, float] = dataclasses.field(default_factory=dict)
+    ttft_ns: dict[str, float] | None = None
+    tpot_ns: dict[str, float] | None = None
+    settings: dict[str, t.Any] = dataclasses.field(default_factory=dict)
+    compliant: bool | None = None
+    duration_s: float | None = None
+    samples_issued: int | None = None
+    samples_completed: int | None = None
+    loadgen: dict[str, t.Any] = dataclasses.field(default_factory=dict)
+    errors: list[str] = dataclasses.field(default_factory=list)
+    warnings: list[str] = dataclasses.field(default_factory=list)
+    accuracy: dict[str, t.Any] | None = None
+    run_info: dict[str, t.Any] | None = None
+    problems: list[dict[str, t.Any]] = dataclasses.field(default_factory=list)
+    extra: dict[str, t.Any] = dataclasses.field(default_factory=dict)
+    source: dict[str, t.Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def lost_samples(self) -> int | None:
+        """Samples issued but never completed; None when either count is unknown."""
+        if self.samples_issued is None or self.samples_completed is None:
+            return None
+        return self.samples_issued - self.samples_completed
+
+    @property
+    def is_final(self) -> bool:
+        """True only for numbers fit for a final table: complete, readable, nothing lost."""
+        return self.status == "complete" and not self.problems and not self.lost_samples
+
+    @property
+    def headline(self) -> dict[str, t.Any] | None:
+        """The scenario's metric as {name, value, unit}, or None when not reported."""
+        return headline_for(
+            self.scenario, self.mode, self.samples_per_second, self.tokens_per_second,
+            self.tokens_per_second_inferred, self.latency_ns,
+        )
+
+    def add_problem(self, file: str | None, message: str, line: int | None = None) -> None:
+        self.problems.append({"file": file, "line": line, "message": message})
+
+    def to_dict(self) -> dict[str, t.Any]:
+        """A JSON-serialisable dict, with the derived keys filled in."""
+        data = dataclasses.asdict(self)
+        data["headline"] = self.headline
+        data["lost_samples"] = self.lost_samples
+        data["is_final"] = self.is_final
+        return data
+
+    @classmethod
+    def from_dict(cls, data: t.Mapping[str, t.Any], validate: bool = True) -> ResultRecord:
+        """Build a record from to_dict() output; derived keys in `data` are ignored.
+
+        Keys this schema version does not know are kept under `extra` rather than dropped.
+        """
+        if validate:
+            validate_record_dict(data)
+        known = {f.name for f in dataclasses.fields(cls)}
+        kwargs = {k: v for k, v in data.items() if k in known}
+        unknown = {k: v for k, v in data.items() if k not in known and k not in _DERIVED_KEYS}
+        record = cls(**kwargs)
+        if unknown:
+            record.extra = {**record.extra, **unknown}
+        return record
+
+
+_DERIVED_KEYS = ("headline", "lost_samples", "is_final")
+
+
+def headline_for(
+    scenario: str | None,
+    mode: str | None,
+    samples_per_second: float | None,
+    tokens_per_second: float | None,
+    tokens_inferred: bool,
+    latency_ns: t.Mapping[str, float] | None,
+) -> dict[str, t.Any] | None:
+    """MLPerf's metric for a scenario: throughput for Offline/Server, a latency otherwise.
+
+    Tokens/s leads only when LoadGen measured tokens; GPT-J style "inferred" token counts
+    are a fixed factor times samples, so MLPerf judges those runs on samples/s.
+    """
+    if mode == "accuracy" or scenario is None:
+        return None
+    if scenario in _LATENCY_HEADLINE_PERCENTILE:
+        key = _LATENCY_HEADLINE_PERCENTILE[scenario]
+        value = (latency_ns or {}).get(key)
+        return None if value is None else {"name": f"{key}_latency", "value": value, "unit": "ns"}
+    prefix = "completed_" if scenario == "Server" else ""
+    if tokens_per_second is not None and not tokens_inferred:
+        return {"name": f"{prefix}tokens_per_second", "value": tokens_per_second, "unit": "tokens/s"}
+    if samples_per_second is not None:
+        return {"name": f"{prefix}samples_per_second", "value": samples_per_second, "unit": "samples/s"}
+    return None
+
+
+def _is_number(value: t.Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _check_type(data: t.Mapping[str, t.Any], key: str, check: t.Callable[[t.Any], bool], what: str) -> str | None:
+    if key in data and data[key] is not None and not check(data[key]):
+        return f"'{key}' must be {what}, got {type(data[key]).__name__} {data[key]!r:.60}"
+    return None
+
+
+_TYPE_RULES: tuple[tuple[str, t.Callable[[t.Any], bool], str], ...] = (
+    ("schema_version", lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
+    ("repeat", lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
+    ("valid", lambda v: isinstance(v, bool), "true, false or null"),
+    ("compliant", lambda v: isinstance(v, bool), "true, false or null"),
+    ("samples_per_second", _is_number, "a number"),
+    ("tokens_per_second", _is_number, "a number"),
+    ("duration_s", _is_number, "a number"),
+    ("samples_issued", lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
+    ("samples_completed", lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
+    ("latency_ns", lambda v: isinstance(v, dict), "a mapping"),
+    ("ttft_ns", lambda v: isinstance(v, dict), "a mapping"),
+    ("tpot_ns", lambda v: isinstance(v, dict), "a mapping"),
+    ("settings", lambda v: isinstance(v, dict), "a mapping"),
+    ("loadgen", lambda v: isinstance(v, dict), "a mapping"),
+    ("accuracy", lambda v: isinstance(v, dict), "a mapping"),
+    ("run_info", lambda v: isinstance(v, dict), "a mapping"),
+    ("extra", lambda v: isinstance(v, dict), "a mapping"),
+    ("source", lambda v: isinstance(v, dict), "a mapping"),
+    ("errors", lambda v: isinstance(v, list) and all(isinstance(i, str) for i in v), "a list of strings"),
+    ("warnings", lambda v: isinstance(v, list) and all(isinstance(i, str) for i in v), "a list of strings"),
+    ("invalid_reasons", lambda v: isinstance(v, list) and all(isinstance(i, dict) for i in v), "a list of mappings"),
+    ("problems", lambda v: isinstance(v, list) and all(isinstance(i, dict) for i in v), "a list of mappings"),
+)
+
+
+def record_dict_errors(data: t.Any) -> list[str]:
+    """Every reason `data` is not a valid result record dict (empty list when it is)."""
+    if not isinstance(data, t.Mapping):
+        return [f"a result record must be a mapping, got {type(data).__name__}"]
+    errors = [msg for key, check, what in _TYPE_RULES if (msg := _check_type(data, key, check, what))]
+    version = data.get("schema_version", SCHEMA_VERSION)
+    if version != SCHEMA_VERSION:
+        errors.append(f"schema_version {version!r} is not supported (this code reads {SCHEMA_VERSION})")
+    for key, allowed in (("scenario", SCENARIOS), ("mode", MODES), ("status", STATUSES)):
+        value = data.get(key)
+        if value is not None and value not in allowed:
+            errors.append(f"'{key}' is {value!r}, expected one of {', '.join(allowed)}")
+    if data.get("status", "partial") == "complete":
+        errors.extend(f"a complete record needs '{key}'" for key in ("scenario", "mode") if not data.get(key))
+    if data.get("status") is None:
+        errors.append("'status' is required")
+    return errors
+
+
+def validate_record_dict(data: t.Any) -> None:
+    """Raise ResultRecordError (one line, every reason) when `data` is not a valid record."""
+    errors = record_dict_errors(data)
+    if errors:
+        raise ResultRecordError("invalid result record: " + "; ".join(errors))

@@ -1,0 +1,119 @@
+"""The result record: round trip, derived properties, validation."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import (
+    ResultRecord,
+    ResultRecordError,
+    validate_record_dict,
+)
+
+
+def _server_record(**changes) -> ResultRecord:
+    fields = dict(
+        scenario="Server", mode="performance", status="complete", valid=True,
+        samples_per_second=996.526, tokens_per_second=128541.0,
+        latency_ns={"p50": 4275247856, "p99": 6192651741},
+        samples_issued=601560, samples_completed=601560,
+    )
+    fields.update(changes)
+    return ResultRecord(**fields)
+
+
+def test_round_trip_through_json_keeps_every_field():
+    record = _server_record(extra={"result_token_throughput": 3.0e-08}, settings={"target_qps": 1000})
+    data = json.loads(json.dumps(record.to_dict()))
+    assert ResultRecord.from_dict(data) == record
+
+
+def test_to_dict_carries_derived_keys():
+    data = _server_record().to_dict()
+    assert data["headline"] == {"name": "completed_tokens_per_second", "value": 128541.0, "unit": "tokens/s"}
+    assert data["lost_samples"] == 0
+    assert data["is_final"] is True
+
+
+def test_unknown_keys_are_kept_under_extra():
+    data = _server_record().to_dict()
+    data["power_watts"] = 512
+    assert ResultRecord.from_dict(data).extra == {"power_watts": 512}
+
+
+def test_lost_samples_make_a_record_not_final():
+    record = _server_record(samples_issued=10, samples_completed=5)
+    assert record.lost_samples == 5
+    assert not record.is_final
+
+
+def test_lost_samples_unknown_when_a_count_is_missing():
+    assert _server_record(samples_completed=None).lost_samples is None
+
+
+@pytest.mark.parametrize("status", ["partial", "failed", "running"])
+def test_only_complete_records_are_final(status):
+    assert not _server_record(status=status).is_final
+
+
+def test_a_problem_makes_a_record_not_final():
+    record = _server_record()
+    record.add_problem("mlperf_log_detail.txt", "truncated JSON", line=12)
+    assert not record.is_final
+    assert record.problems == [{"file": "mlperf_log_detail.txt", "line": 12, "message": "truncated JSON"}]
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"scenario": "Offline"}, {"name": "tokens_per_second", "value": 128541.0, "unit": "tokens/s"}),
+        ({"scenario": "Offline", "tokens_per_second": None},
+         {"name": "samples_per_second", "value": 996.526, "unit": "samples/s"}),
+        ({"scenario": "Offline", "tokens_per_second_inferred": True},
+         {"name": "samples_per_second", "value": 996.526, "unit": "samples/s"}),
+        ({"scenario": "Server", "tokens_per_second": None},
+         {"name": "completed_samples_per_second", "value": 996.526, "unit": "samples/s"}),
+        ({"scenario": "SingleStream", "latency_ns": {"p90": 35, "p99": 36}},
+         {"name": "p90_latency", "value": 35, "unit": "ns"}),
+        ({"scenario": "MultiStream", "latency_ns": {"p90": 35, "p99": 36}},
+         {"name": "p99_latency", "value": 36, "unit": "ns"}),
+        ({"mode": "accuracy"}, None),
+        ({"scenario": "SingleStream", "latency_ns": {}}, None),
+    ],
+)
+def test_headline_follows_the_scenario(changes, expected):
+    assert _server_record(**changes).headline == expected
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"scenario": "Interactive"}, "'scenario' is 'Interactive'"),
+        ({"mode": "PerformanceOnly"}, "'mode' is 'PerformanceOnly'"),
+        ({"status": "done"}, "'status' is 'done'"),
+        ({"valid": "VALID"}, "'valid' must be true, false or null"),
+        ({"samples_per_second": "fast"}, "'samples_per_second' must be a number"),
+        ({"samples_issued": 1.5}, "'samples_issued' must be an integer"),
+        ({"errors": ["ok", 3]}, "'errors' must be a list of strings"),
+        ({"schema_version": 2}, "schema_version 2 is not supported"),
+        ({"scenario": None}, "a complete record needs 'scenario'"),
+    ],
+)
+def test_validation_names_the_bad_key(changes, message):
+    data = _server_record().to_dict()
+    data.update(changes)
+    with pytest.raises(ResultRecordError, match="^invalid result record: .*" + message.replace("(", r"\(")):
+        ResultRecord.from_dict(data)
+
+
+def test_validation_rejects_a_non_mapping():
+    with pytest.raises(ResultRecordError, match="must be a mapping, got list"):
+        validate_record_dict([])
+
+
+def test_validation_reports_every_reason_on_one_line():
+    with pytest.raises(ResultRecordError) as excinfo:
+        validate_record_dict({"status": "done", "valid": 1})
+    assert "\n" not in str(excinfo.value)
+    assert "'status' is 'done'" in str(excinfo.value) and "'valid'" in str(excinfo.value)
