@@ -1,5 +1,4 @@
 """Shared pytest set-up. Each area keeps its fixtures in tests/pytest_plugins/<area>.py."""
-import importlib.util
 import pathlib
 
 _PLUGIN_DIR = pathlib.Path(__file__).parent / "pytest_plugins"
