@@ -46,13 +46,15 @@ demo: setup ## the main job on the embedded default: localhost, vLLM CPU, tiny m
 
 test: setup ## every suite: lint, sanity, docs, importer, unit, integration
 	$(MAKE) lint docs-check importer sanity
-	$(BIN)/pytest tests
+	@mkdir -p tests/output
+	$(BIN)/pytest tests --junitxml=tests/output/pytest-junit.xml --durations=25
 
 test-unit: setup-controller ## fast unit tests only
 	$(BIN)/pytest tests/unit
 
-lint: setup-controller ## ansible-lint, production profile
+lint: setup-controller ## ansible-lint (production profile) and changelog fragments
 	$(BIN)/ansible-lint --profile production
+	$(BIN)/antsibull-changelog lint
 
 sanity: setup-controller build ## ansible-test sanity on the built collection (offline subset)
 	bash scripts/ansible-test-sanity.sh
