@@ -1,0 +1,159 @@
+# Copyright: fleetbench developers
+# Apache License 2.0 (see galaxy.yml)
+"""Gather `fleetbench_gpu` facts: NVML first, then `nvidia-smi -q -x`, then the CSV query.
+
+A host without GPU or driver gets facts that say so; only output that no reader can make
+sense of raises GpuOutputError (the module turns it into fail_json quoting the output).
+"""
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.fleetbench.llm.plugins.module_utils import gpu_driver_state as state
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_nvml import NvmlUnavailable, read_nvml
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_record import GpuOutputError
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_smi_csv import (
+    PROCESS_QUERY_FIELDS,
+    QUERY_FIELDS,
+    driver_version_from_rows,
+    gpus_from_rows,
+    parse_query_csv,
+)
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_smi_table import parse_smi_table
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_smi_xml import parse_smi_xml
+from ansible_collections.fleetbench.llm.plugins.module_utils.host_fingerprint import (
+    harness_versions,
+    host_fingerprint,
+)
+
+METHODS = ("auto", "nvml", "xml", "csv")
+_NO_DRIVER = ("couldn't communicate with the nvidia driver", "driver not loaded",
+              "no nvidia driver", "nvml shared library not found")
+_MISMATCH = "driver/library version mismatch"
+_NO_DEVICES = "no devices were found"
+
+
+class GpuReadOptions(t.NamedTuple):
+    method: str = "auto"
+    nvidia_smi_path: str = "nvidia-smi"
+    proc_version_path: str = "/proc/driver/nvidia/version"
+    nvswitch_devices_dir: str = "/proc/driver/nvidia-nvswitch/devices"
+    harness_python: str | None = None
+
+
+def _smi_state(rc: int, out: str, err: str) -> dict | None:
+    """The driver state an nvidia-smi failure reports, or None when it printed data."""
+    text = f"{out}\n{err}".lower()
+    if _MISMATCH in text:
+        return {"driver_loaded": True, "version_mismatch": True, "gpus": [],
+                "reason": "nvidia-smi: Driver/library version mismatch (installed driver differs "
+                          "from the loaded kernel module: reboot pending)"}
+    if rc == 9 or any(marker in text for marker in _NO_DRIVER):
+        return {"driver_loaded": False, "gpus": [],
+                "reason": "nvidia-smi cannot communicate with the NVIDIA driver (not loaded)"}
+    if rc == 6 or _NO_DEVICES in text:
+        return {"driver_loaded": True, "gpus": [], "reason": "driver loaded, no GPU found"}
+    return None
+
+
+def _run_smi(run_command, argv: list) -> tuple[dict | None, str]:
+    rc, out, err = run_command(argv)
+    found = _smi_state(rc, out, err)
+    if found is None and rc != 0:
+        raise GpuOutputError(f"{' '.join(argv)} exited {rc}", out + err)
+    return found, out
+
+
+def read_smi_xml(run_command, smi: str) -> dict:
+    found, out = _run_smi(run_command, [smi, "-q", "-x"])
+    if found is not None:
+        return found
+    try:
+        parsed = parse_smi_xml(out)
+    except GpuOutputError as error:
+        raise GpuOutputError(f"{smi} -q -x: {error}", "") from None
+    return {"driver_loaded": True, **parsed}
+
+
+def read_smi_csv(run_command, smi: str) -> dict:
+    fmt = "--format=csv,noheader,nounits"
+    found, out = _run_smi(run_command, [smi, f"--query-gpu={','.join(QUERY_FIELDS)}", fmt])
+    if found is not None:
+        return found
+    rows = parse_query_csv(out, QUERY_FIELDS)
+    _, apps = _run_smi(run_command, [smi, f"--query-compute-apps={','.join(PROCESS_QUERY_FIELDS)}", fmt])
+    processes = parse_query_csv(apps, PROCESS_QUERY_FIELDS) if apps.strip() else []
+    # The CUDA version is not a query field every driver accepts; the table header has it.
+    _, table = _run_smi(run_command, [smi])
+    return {
+        "driver_loaded": True,
+        "driver_version": driver_version_from_rows(rows),
+        "cuda_driver_version": parse_smi_table(table)["cuda_driver_version"],
+        "gpus": gpus_from_rows(rows, processes),
+    }
+
+
+def read_gpus(run_command, which, options: GpuReadOptions, nvml=None) -> dict:
+    """GPU state from the first reader that works; adds `source`."""
+    notes = []
+    if options.method in ("auto", "nvml"):
+        try:
+            return {"source": "nvml", **read_nvml(nvml)}
+        except NvmlUnavailable as error:
+            notes.append(str(error))
+            if options.method == "nvml":
+                return {"source": "nvml", "driver_loaded": False, "gpus": [], "reason": str(error)}
+    smi = which(options.nvidia_smi_path)
+    if smi is None:
+        notes.append(f"{options.nvidia_smi_path} not found")
+        return {"source": None, "driver_loaded": False, "gpus": [], "reason": "; ".join(notes)}
+    if options.method == "csv":
+        return {"source": "csv", **read_smi_csv(run_command, smi)}
+    return {"source": "xml", **read_smi_xml(run_command, smi)}
+
+
+def _reboot_reasons(read: dict, module: dict, package_version: str | None) -> list:
+    reasons = []
+    if read.get("version_mismatch"):
+        reasons.append("driver/library version mismatch")
+    loaded = module["kernel_module_version"]
+    if loaded and package_version and loaded != package_version:
+        reasons.append(f"installed driver package {package_version} != loaded kernel module {loaded}")
+    if loaded and read.get("driver_version") and loaded != read["driver_version"]:
+        reasons.append(f"user-space driver {read['driver_version']} != loaded kernel module {loaded}")
+    return reasons
+
+
+def gather_gpu_facts(run_command, which, options: GpuReadOptions, nvml=None) -> dict:
+    """The complete `fleetbench_gpu` fact dict (keys documented in the module's RETURN)."""
+    read = read_gpus(run_command, which, options, nvml)
+    module = state.parse_kernel_module(state.read_text(options.proc_version_path))
+    packages = state.read_packages(run_command, which)
+    package_version = state.driver_package_version(packages["packages"])
+    reasons = _reboot_reasons(read, module, package_version)
+    switches = state.nvswitch_count(options.nvswitch_devices_dir)
+    gpus = read.get("gpus") or []
+    driver_loaded = bool(read.get("driver_loaded")) or module["kernel_module_version"] is not None
+    reason = read.get("reason")
+    if not gpus and reason is None:
+        reason = "driver loaded, no GPU found"
+    return {
+        "gpu_present": bool(gpus),
+        "driver_loaded": driver_loaded,
+        "reason": reason,
+        "source": read.get("source"),
+        "driver_version": read.get("driver_version"),
+        "cuda_driver_version": read.get("cuda_driver_version"),
+        **module,
+        "driver_package_version": package_version,
+        **packages,
+        "reboot_pending": bool(reasons),
+        "reboot_pending_reasons": reasons,
+        "gpu_count": len(gpus),
+        "gpus": gpus,
+        "cuda_toolkit_version": state.cuda_toolkit_version(run_command, which),
+        "nvswitch_count": switches,
+        "fabric_manager_state": state.fabric_manager_state(run_command, which, switches),
+        "host": host_fingerprint(),
+        "harness": harness_versions(run_command, options.harness_python),
+    }
