@@ -1,0 +1,36 @@
+# Copyright: fleetbench developers
+# Apache License 2.0 (see galaxy.yml)
+"""Read the files the fleetbench harness writes beside LoadGen's (docs/contract/README.md)."""
+from __future__ import annotations
+
+import json
+import typing as t
+
+STATUS_FILE = "fleetbench_status.json"
+RUN_FILE = "fleetbench_run.json"
+ACCURACY_FILE = "fleetbench_accuracy.json"
+
+PHASES = ("starting", "loading_model", "loading_dataset", "warmup", "running", "scoring", "done", "failed")
+
+
+def read_json_object(path: str) -> tuple[dict[str, t.Any] | None, str | None]:
+    """(object, problem): problem is a one-line reason when the file is not a JSON object."""
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        text = handle.read()
+    if not text.strip():
+        return None, "file is empty"
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        return None, f"not valid JSON: {exc}"
+    if not isinstance(data, dict):
+        return None, f"expected a JSON object, found {type(data).__name__}"
+    return data, None
+
+
+def status_problem(status: t.Mapping[str, t.Any]) -> str | None:
+    """Why a status file breaks the contract, or None."""
+    phase = status.get("phase")
+    if phase not in PHASES:
+        return f"'phase' is {phase!r}, expected one of {', '.join(PHASES)}"
+    return None

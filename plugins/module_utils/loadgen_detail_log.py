@@ -1,0 +1,94 @@
+# Copyright: fleetbench developers
+# Apache License 2.0 (see galaxy.yml)
+"""Read LoadGen's mlperf_log_detail.txt: one `:::MLLOG {json}` record per line.
+
+The detail log is LoadGen's stable interface (its keys survived every 4.x-6.x release while
+the summary's wording changed), and it can be 100 MB+ when a SUT makes LoadGen log an error
+per sample, so the loop below does one json.loads per line and little else.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import typing as t
+
+DETAIL_LOG = "mlperf_log_detail.txt"
+MLLOG_PREFIX = ":::MLLOG "
+_MAX_BAD_LINES_LISTED = 5
+
+
+@dataclasses.dataclass
+class DetailLog:
+    """What one detail log says: every key's value, LoadGen's errors and warnings."""
+
+    values: dict[str, t.Any] = dataclasses.field(default_factory=dict)
+    repeated: dict[str, list[t.Any]] = dataclasses.field(default_factory=dict)
+    errors: list[str] = dataclasses.field(default_factory=list)
+    warnings: list[str] = dataclasses.field(default_factory=list)
+    problems: list[tuple[int | None, str]] = dataclasses.field(default_factory=list)
+    records: int = 0
+    lines: int = 0
+
+    def all_values(self, key: str) -> list[t.Any]:
+        """Every value logged under `key`, in order (LoadGen repeats some keys)."""
+        if key in self.repeated:
+            return self.repeated[key]
+        return [self.values[key]] if key in self.values else []
+
+
+def _event_text(key: str, value: t.Any) -> str:
+    return f"{key}: {value}" if isinstance(value, str) else f"{key}: {json.dumps(value)}"
+
+
+def read_detail_log(path: str) -> DetailLog:
+    """Parse a detail log; unreadable lines become `problems` (line number, message)."""
+    log = DetailLog()
+    values = log.values
+    repeated = log.repeated
+    loads = json.loads
+    skip = len(MLLOG_PREFIX)
+    bad_json: list[tuple[int, str]] = []
+    foreign: list[int] = []
+    lineno = 0
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        for lineno, line in enumerate(handle, 1):
+            if not line.startswith(MLLOG_PREFIX):
+                if line.strip():
+                    foreign.append(lineno)
+                continue
+            try:
+                record = loads(line[skip:])
+                key = record["key"]
+                value = record.get("value")
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                bad_json.append((lineno, _json_problem(line, exc)))
+                continue
+            if key in values:
+                repeated.setdefault(key, [values[key]]).append(value)
+            else:
+                values[key] = value
+            meta = record.get("metadata")
+            if meta and (meta.get("is_error") or meta.get("is_warning")):
+                (log.errors if meta.get("is_error") else log.warnings).append(_event_text(key, value))
+    log.lines = lineno
+    log.records = lineno - len(foreign) - len(bad_json)
+    log.problems.extend(bad_json[:_MAX_BAD_LINES_LISTED])
+    if len(bad_json) > _MAX_BAD_LINES_LISTED:
+        log.problems.append((None, f"{len(bad_json)} unreadable :::MLLOG lines in all"))
+    if foreign:
+        shown = ", ".join(str(n) for n in foreign[:_MAX_BAD_LINES_LISTED])
+        more = "" if len(foreign) <= _MAX_BAD_LINES_LISTED else f" and {len(foreign) - _MAX_BAD_LINES_LISTED} more"
+        log.problems.append((foreign[0], f"line(s) {shown}{more} are not ':::MLLOG' records (garbage in the log?)"))
+    if lineno == 0:
+        log.problems.append((None, "file is empty"))
+    return log
+
+
+def _json_problem(line: str, exc: Exception) -> str:
+    if isinstance(exc, KeyError):
+        return "':::MLLOG' record has no 'key'"
+    if isinstance(exc, (TypeError, AttributeError)):
+        return "':::MLLOG' record is not a JSON object"
+    if not line.endswith("\n"):
+        return f"':::MLLOG' record cut off mid-line, file ends here (truncated?): {exc}"
+    return f"':::MLLOG' record is not valid JSON: {exc}"

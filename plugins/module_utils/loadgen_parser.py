@@ -1,0 +1,300 @@
+# Copyright: fleetbench developers
+# Apache License 2.0 (see galaxy.yml)
+"""Read one LoadGen output folder into a ResultRecord.
+
+Sources, most trusted first: the detail log (stable keys), the summary (fills gaps, and is
+checked against the detail log), the harness's status/run/accuracy files, and the reference
+accuracy.txt. Anything unreadable or inconsistent becomes a `problem` naming the file and
+line, and a record with problems is never `complete`: partial numbers are kept, never passed
+off as final.
+"""
+from __future__ import annotations
+
+import math
+import os
+import typing as t
+
+from ansible_collections.fleetbench.llm.plugins.module_utils import loadgen_fields as fields
+from ansible_collections.fleetbench.llm.plugins.module_utils.harness_files import (
+    ACCURACY_FILE,
+    RUN_FILE,
+    STATUS_FILE,
+    read_json_object,
+    status_problem,
+)
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_accuracy import (
+    ACCURACY_LOG,
+    ACCURACY_TXT,
+    count_accuracy_log_entries,
+    read_accuracy_txt,
+)
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_detail_log import (
+    DETAIL_LOG,
+    DetailLog,
+    read_detail_log,
+)
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_summary import (
+    SUMMARY_LOG,
+    SummaryLog,
+    read_summary,
+)
+from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import ResultRecord
+
+KNOWN_FILES = (SUMMARY_LOG, DETAIL_LOG, ACCURACY_LOG, ACCURACY_TXT, STATUS_FILE, RUN_FILE, ACCURACY_FILE)
+OFFICIAL_MIN_DURATION_MS = 600000
+# Summary values are rounded for print (996.53 vs the detail log's 996.526, 3.52 vs 3.52189).
+_ABSOLUTE_TOLERANCE = 0.006
+_RELATIVE_TOLERANCE = 1e-5
+_PERFORMANCE_KEY = "result_validity"
+
+
+class LoadGenDirError(Exception):
+    """The folder cannot be read at all; the message is one line naming it."""
+
+
+def parse_result_dir(path: str, benchmark: str | None = None) -> ResultRecord:
+    """The result record for one LoadGen output folder (raises LoadGenDirError if unusable)."""
+    if not os.path.exists(path):
+        raise LoadGenDirError(f"{path}: no such directory")
+    if not os.path.isdir(path):
+        raise LoadGenDirError(f"{path}: not a directory (expected a LoadGen output folder)")
+    present = sorted(name for name in KNOWN_FILES if os.path.isfile(os.path.join(path, name)))
+    if not {SUMMARY_LOG, DETAIL_LOG, STATUS_FILE} & set(present):
+        raise LoadGenDirError(
+            f"{path}: no LoadGen output here (neither {SUMMARY_LOG}, {DETAIL_LOG} nor {STATUS_FILE})"
+        )
+    record = ResultRecord(source={"dir": path, "files": present})
+    reader = _FolderReader(path, present, record)
+    status, run_info = reader.harness_state()
+    detail, summary = reader.loadgen_logs()
+    values = _merge(detail, summary, record)
+    keys = fields.KeyReader(values)
+    expect_finished = (status or {}).get("phase") in (None, "done")
+    finished = _loadgen_finished(keys, detail, summary, record, expect_finished)
+    _fill_from_loadgen(record, keys, detail, summary)
+    _fill_from_harness(record, status, run_info, benchmark)
+    record.accuracy = reader.accuracy()
+    entries = reader.accuracy_log_entries(expect_finished and record.mode == "accuracy")
+    if entries is not None:
+        record.extra["accuracy_log_entries"] = entries
+    if expect_finished:
+        reader.require_logs(detail, summary)
+    _set_status(record, status, keys, finished)
+    _check_lost_samples(record)
+    return record
+
+
+def problem_lines(record: ResultRecord) -> list[str]:
+    """Each problem as one line: '<dir>/<file> line N: message'."""
+    folder = record.source.get("dir", "")
+    lines = []
+    for problem in record.problems:
+        where = os.path.join(folder, problem["file"]) if problem.get("file") else folder
+        at = f" line {problem['line']}" if problem.get("line") else ""
+        lines.append(f"{where}{at}: {problem['message']}")
+    return lines
+
+
+class _FolderReader:
+    """Reads each file of the folder once, turning read failures into record problems."""
+
+    def __init__(self, path: str, present: list[str], record: ResultRecord):
+        self.path = path
+        self.present = present
+        self.record = record
+
+    def _read(self, name: str, reader: t.Callable[[str], t.Any]) -> t.Any:
+        if name not in self.present:
+            return None
+        try:
+            return reader(os.path.join(self.path, name))
+        except OSError as exc:
+            self.record.add_problem(name, f"cannot read: {exc.strerror or exc}")
+            return None
+
+    def _json(self, name: str) -> dict[str, t.Any] | None:
+        data, problem = self._read(name, read_json_object) or (None, None)
+        if problem:
+            self.record.add_problem(name, problem)
+        return data
+
+    def harness_state(self) -> tuple[dict[str, t.Any] | None, dict[str, t.Any] | None]:
+        status = self._json(STATUS_FILE)
+        if status is not None and (problem := status_problem(status)):
+            self.record.add_problem(STATUS_FILE, problem)
+            status = None
+        return status, self._json(RUN_FILE)
+
+    def loadgen_logs(self) -> tuple[DetailLog | None, SummaryLog | None]:
+        detail = self._read(DETAIL_LOG, read_detail_log)
+        summary = self._read(SUMMARY_LOG, read_summary)
+        for name, log in ((DETAIL_LOG, detail), (SUMMARY_LOG, summary)):
+            for line, message in log.problems if log else ():
+                self.record.add_problem(name, message, line)
+        return detail, summary
+
+    def accuracy(self) -> dict[str, t.Any] | None:
+        scores = self._json(ACCURACY_FILE)
+        if scores is not None:
+            return scores
+        scores, problem = self._read(ACCURACY_TXT, read_accuracy_txt) or (None, None)
+        if problem:
+            self.record.add_problem(ACCURACY_TXT, problem)
+        return scores
+
+    def accuracy_log_entries(self, must_be_whole: bool) -> int | None:
+        entries, problem = self._read(ACCURACY_LOG, count_accuracy_log_entries) or (None, None)
+        if problem and must_be_whole:
+            self.record.add_problem(ACCURACY_LOG, problem)
+        return entries
+
+    def require_logs(self, detail: DetailLog | None, summary: SummaryLog | None) -> None:
+        if detail is None and DETAIL_LOG not in self.present:
+            self.record.add_problem(DETAIL_LOG, "missing: LoadGen's key/value log, the primary source (values below come from the summary)")
+        if summary is None and SUMMARY_LOG not in self.present:
+            self.record.add_problem(SUMMARY_LOG, "missing: LoadGen writes it when the test ends")
+
+
+def _agree(detail_value: t.Any, summary_value: t.Any) -> bool:
+    numbers = (int, float)
+    if isinstance(detail_value, bool) or isinstance(summary_value, bool):
+        return detail_value == summary_value
+    if isinstance(detail_value, numbers) and isinstance(summary_value, numbers):
+        bound = max(_ABSOLUTE_TOLERANCE, _RELATIVE_TOLERANCE * max(abs(detail_value), abs(summary_value)))
+        return math.isclose(detail_value, summary_value, abs_tol=bound)
+    return str(detail_value).strip() == str(summary_value).strip()
+
+
+def _merge(detail: DetailLog | None, summary: SummaryLog | None, record: ResultRecord) -> dict[str, t.Any]:
+    """Detail-log values, with summary values for keys the detail log lacks.
+
+    Where both have a key they must agree (within print rounding): a summary from another
+    run beside this detail log makes every number suspect.
+    """
+    values = dict(detail.values) if detail else {}
+    if summary is None:
+        return values
+    for key, value in summary.results.items():
+        if key not in values:
+            values[key] = value
+        elif not _agree(values[key], value):
+            record.add_problem(
+                SUMMARY_LOG,
+                f"contradicts {DETAIL_LOG}: {key} is {value!r} in the summary but {values[key]!r} in the detail log",
+                summary.lines.get(key),
+            )
+    for key, items in summary.blocks.items():
+        if key not in values and items:
+            values[key] = items if key == "result_invalid_reason" else " * ".join(items)
+    return values
+
+
+def _loadgen_finished(
+    keys: fields.KeyReader,
+    detail: DetailLog | None,
+    summary: SummaryLog | None,
+    record: ResultRecord,
+    expect_finished: bool,
+) -> bool:
+    """Whether LoadGen got to its end; if it should have and did not, say where it stopped."""
+    accuracy = fields.mode_name(keys.values.get("effective_test_mode")) == "accuracy"
+    if detail is not None:
+        marker = "power_end" if accuracy else _PERFORMANCE_KEY
+        finished = marker in detail.values
+        if not finished and expect_finished and detail.lines:
+            what = "the end of the test" if accuracy else "a result"
+            record.add_problem(
+                DETAIL_LOG,
+                f"ends at line {detail.lines} before LoadGen logged {what}: run cut off mid-run (or file truncated)",
+            )
+        return finished
+    if summary is None:
+        return False
+    return summary.finished and (accuracy or _PERFORMANCE_KEY in summary.results)
+
+
+def _fill_from_loadgen(
+    record: ResultRecord, keys: fields.KeyReader, detail: DetailLog | None, summary: SummaryLog | None
+) -> None:
+    record.scenario = keys.get("effective_scenario")
+    record.mode = fields.mode_name(keys.get("effective_test_mode"))
+    record.sut_name = keys.get("sut_name")
+    record.test_datetime = keys.get("test_datetime")
+    for name, value in fields.latencies(keys, record.scenario).items():
+        setattr(record, name, value)
+    for name, value in fields.throughput(keys, record.scenario).items():
+        setattr(record, name, value)
+    record.settings = fields.settings(keys, summary.settings if summary else {})
+    recommendations = detail.all_values("result_invalid_reason") if detail else []
+    if not recommendations:
+        recommendations = keys.values.get("result_invalid_reason") or []
+    keys.get("result_invalid_reason")
+    record.invalid_reasons = fields.invalid_reasons(keys, recommendations)
+    record.loadgen = fields.loadgen_build(keys)
+    record.duration_s = fields.duration_s(keys)
+    record.extra.update(fields.bulky_summaries(keys))
+    if detail is not None:
+        record.errors.extend(detail.errors)
+        record.warnings.extend(detail.warnings)
+    elif summary is not None:
+        _counts_without_text(record, summary)
+    keys.get("result_validity")
+    unused = keys.unused()
+    repeated = detail.repeated if detail else {}
+    record.extra.update({key: repeated.get(key, value) for key, value in unused.items()})
+
+
+def _counts_without_text(record: ResultRecord, summary: SummaryLog) -> None:
+    if summary.error_count:
+        record.errors.append(f"LoadGen reported {summary.error_count} error(s); their text is only in the missing {DETAIL_LOG}")
+    if summary.warning_count:
+        record.warnings.append(f"LoadGen reported {summary.warning_count} warning(s); their text is only in the missing {DETAIL_LOG}")
+
+
+def _fill_from_harness(
+    record: ResultRecord,
+    status: dict[str, t.Any] | None,
+    run_info: dict[str, t.Any] | None,
+    benchmark: str | None,
+) -> None:
+    record.run_info = run_info
+    run_info = run_info or {}
+    record.benchmark = benchmark or run_info.get("model_key")
+    record.scenario_label = run_info.get("scenario") or record.scenario
+    if isinstance(run_info.get("compliant"), bool):
+        record.compliant = run_info["compliant"]
+    elif record.mode != "accuracy" and isinstance(record.settings.get("min_duration_ms"), (int, float)):
+        record.compliant = record.settings["min_duration_ms"] >= OFFICIAL_MIN_DURATION_MS
+    if status:
+        for name in ("samples_issued", "samples_completed"):
+            if getattr(record, name) is None and isinstance(status.get(name), int):
+                setattr(record, name, status[name])
+        if status.get("phase") == "failed":
+            record.errors.append(f"harness failed: {status.get('error') or 'no error text in ' + STATUS_FILE}")
+
+
+def _set_status(
+    record: ResultRecord, status: dict[str, t.Any] | None, keys: fields.KeyReader, finished: bool
+) -> None:
+    issued, completed = fields.sample_counts(keys, finished, record.mode)
+    record.samples_issued = issued if issued is not None else record.samples_issued
+    record.samples_completed = completed if completed is not None else record.samples_completed
+    phase = (status or {}).get("phase")
+    if phase == "failed":
+        record.status = "failed"
+    elif phase not in (None, "done"):
+        record.status = "running"
+    elif finished and not record.problems and record.scenario and record.mode:
+        record.status = "complete"
+    else:
+        record.status = "partial"
+    if record.status == "complete" and record.mode != "accuracy":
+        record.valid = keys.values.get(_PERFORMANCE_KEY) == "VALID"
+
+
+def _check_lost_samples(record: ResultRecord) -> None:
+    lost = record.lost_samples
+    if lost:
+        record.errors.append(
+            f"{lost} of {record.samples_issued} issued samples never completed ({record.samples_completed} did)"
+        )

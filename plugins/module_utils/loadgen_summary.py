@@ -1,0 +1,187 @@
+# Copyright: fleetbench developers
+# Apache License 2.0 (see galaxy.yml)
+"""Read LoadGen's mlperf_log_summary.txt into the detail log's key names.
+
+The summary is the fallback source: its labels changed wording between LoadGen releases
+("Time to Output Token" became "Time per Output Token", "90th" became "90.0th"), so every
+label is translated to the detail-log key that carries the same number, and the record
+builder reads one vocabulary whichever file a value came from.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+import typing as t
+
+SUMMARY_LOG = "mlperf_log_summary.txt"
+
+_LABEL_TO_KEY = {
+    "sut name": "sut_name",
+    "scenario": "effective_scenario",
+    "mode": "effective_test_mode",
+    "result is": "result_validity",
+    "samples per second": "result_samples_per_second",
+    "tokens per second": "result_tokens_per_second",
+    "tokens per second (inferred)": "result_inferred_tokens_per_second",
+    "completed samples per second": "result_completed_samples_per_sec",
+    "scheduled samples per second": "result_scheduled_samples_per_sec",
+    "completed tokens per second": "result_completed_tokens_per_second",
+    "performance constraints satisfied": "result_perf_constraints_met",
+    "min duration satisfied": "result_min_duration_met",
+    "min queries satisfied": "result_min_queries_met",
+    "early stopping satisfied": "early_stopping_met",
+    "qps w/ loadgen overhead": "result_qps_with_loadgen_overhead",
+    "qps w/o loadgen overhead": "result_qps_without_loadgen_overhead",
+    "tps w/ loadgen overhead": "result_token_throughput_with_loadgen_overhead",
+    # The detail log holds this one in tokens per nanosecond (result_token_throughput),
+    # so it keeps a summary-only name rather than being compared across units.
+    "tps w/o loadgen overhead": "result_token_throughput_without_loadgen_overhead",
+}
+for _stat in ("min", "max", "mean"):
+    _LABEL_TO_KEY[f"{_stat} latency (ns)"] = f"result_{_stat}_latency_ns"
+    _LABEL_TO_KEY[f"{_stat} first token latency (ns)"] = f"result_first_token_{_stat}_latency_ns"
+    _LABEL_TO_KEY[f"{_stat} time to output token (ns)"] = f"result_time_to_output_token_{_stat}"
+    _LABEL_TO_KEY[f"{_stat} time per output token (ns)"] = f"result_time_to_output_token_{_stat}"
+
+_PERCENTILE_LABELS = (
+    (re.compile(r"^([\d.]+)(?:th)? percentile latency \(ns\)$"), "result_{}_percentile_latency_ns"),
+    (re.compile(r"^([\d.]+)(?:th)? (?:percentile first token|first token percentile) latency \(ns\)$"),
+     "result_first_token_{}_percentile_latency_ns"),
+    (re.compile(r"^([\d.]+)(?:th)? percentile time (?:to|per) output token \(ns\)$"),
+     "result_time_per_output_token_{}_percentile_ns"),
+)
+
+_BLOCK_TO_KEY = {
+    "recommendations": "result_invalid_reason",
+    "early stopping result": "early_stopping_result",
+    "ttft early stopping result": "early_stopping_ttft_result",
+    "tpot early stopping result": "early_stopping_tpot_result",
+}
+
+_LABEL_LINE = re.compile(r"^\s*(?P<label>[^:*]+?)\s*:\s*(?P<value>.*?)\s*$")
+_COUNT_LINE = re.compile(r"^(?P<count>no|\d+) (?P<kind>warning|error)s? encountered", re.IGNORECASE)
+_PARAMETER_LABEL = re.compile(r"^(?P<name>[a-z][a-z0-9_]*)(?: \((?P<unit>[a-z]+)\))?$")
+_SECTION_PARAMETERS = "test parameters used"
+
+
+@dataclasses.dataclass
+class SummaryLog:
+    """A summary in detail-log vocabulary; `lines` gives the line each key was read from."""
+
+    results: dict[str, t.Any] = dataclasses.field(default_factory=dict)
+    lines: dict[str, int] = dataclasses.field(default_factory=dict)
+    settings: dict[str, t.Any] = dataclasses.field(default_factory=dict)
+    blocks: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    warning_count: int | None = None
+    error_count: int | None = None
+    problems: list[tuple[int | None, str]] = dataclasses.field(default_factory=list)
+
+    @property
+    def finished(self) -> bool:
+        """LoadGen writes the warning/error counts last: without them the file is cut off."""
+        return self.error_count is not None
+
+
+def convert_value(raw: str) -> t.Any:
+    """'Yes'/'NO' -> bool, numbers -> int/float, anything else stays text."""
+    lowered = raw.lower()
+    if lowered in ("yes", "true"):
+        return True
+    if lowered in ("no", "false"):
+        return False
+    try:
+        return int(raw)
+    except ValueError:
+        pass
+    try:
+        return float(raw)
+    except ValueError:
+        return raw
+
+
+def label_to_key(label: str) -> str | None:
+    """The detail-log key for a summary label, or None for labels with no such key."""
+    normalized = " ".join(label.lower().split())
+    if normalized in _LABEL_TO_KEY:
+        return _LABEL_TO_KEY[normalized]
+    for pattern, template in _PERCENTILE_LABELS:
+        match = pattern.match(normalized)
+        if match:
+            return template.format(f"{float(match.group(1)):.2f}")
+    return None
+
+
+def parse_summary(text: str) -> SummaryLog:
+    summary = SummaryLog()
+    section = ""
+    block: list[str] | None = None
+    for lineno, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if not stripped:
+            block = None
+            continue
+        if stripped.startswith("====="):
+            continue
+        if not _LABEL_LINE.match(line) and _read_count(summary, stripped):
+            continue
+        if block is not None and (stripped.startswith("*") or line.startswith(" ")):
+            _add_block_line(block, stripped)
+            continue
+        block = None
+        match = _LABEL_LINE.match(line)
+        if match is None:
+            if stripped.lower() == _SECTION_PARAMETERS or stripped.lower() in ("mlperf results summary", "additional stats"):
+                section = stripped.lower()
+            continue
+        label, value = match.group("label"), match.group("value")
+        if not value:
+            block_key = _BLOCK_TO_KEY.get(" ".join(label.lower().split()))
+            if block_key:
+                block = summary.blocks.setdefault(block_key, [])
+            continue
+        if section == _SECTION_PARAMETERS:
+            _read_parameter(summary, label, value)
+            continue
+        key = label_to_key(label)
+        if key is not None and key not in summary.results:
+            summary.results[key] = convert_value(value)
+            summary.lines[key] = lineno
+    return summary
+
+
+def _read_count(summary: SummaryLog, stripped: str) -> bool:
+    match = _COUNT_LINE.match(stripped)
+    if match is None:
+        return False
+    count = 0 if match.group("count").lower() == "no" else int(match.group("count"))
+    if match.group("kind").lower() == "warning":
+        summary.warning_count = count
+    else:
+        summary.error_count = count
+    return True
+
+
+def _add_block_line(block: list[str], stripped: str) -> None:
+    if stripped.startswith("*") or not block:
+        block.append(stripped.lstrip("* ").strip())
+    else:
+        block[-1] = f"{block[-1]} {stripped}"
+
+
+def _read_parameter(summary: SummaryLog, label: str, value: str) -> None:
+    match = _PARAMETER_LABEL.match(label.strip())
+    if match is None:
+        return
+    name = match.group("name") if not match.group("unit") else f"{match.group('name')}_{match.group('unit')}"
+    summary.settings.setdefault(name, convert_value(value))
+
+
+def read_summary(path: str) -> SummaryLog:
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        text = handle.read()
+    summary = parse_summary(text)
+    if not text.strip():
+        summary.problems.append((None, "file is empty"))
+    elif not summary.finished:
+        summary.problems.append((None, "no 'errors encountered' line at the end: summary cut off before LoadGen finished"))
+    return summary
