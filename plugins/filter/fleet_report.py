@@ -1,0 +1,35 @@
+# Copyright: fleetbench developers
+# Apache License 2.0 (see galaxy.yml)
+"""Filters that turn collected benchmark results into the fleet report."""
+from __future__ import annotations
+
+# Documentation: fleet_report.yml and compare_runs.yml beside this file (one per filter).
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.fleetbench.llm.plugins.module_utils.report_compare import compare_runs as _compare_runs
+from ansible_collections.fleetbench.llm.plugins.module_utils.report_document import fleet_report as _fleet_report
+from ansible_collections.fleetbench.llm.plugins.module_utils.report_fleet import ReportInputError
+from ansible_collections.fleetbench.llm.plugins.module_utils.report_render import RenderError
+
+
+def fleet_report(results, baseline=None, tolerance_pct=None, default_noise_pct=5.0, min_duration_s=None, min_samples=None):
+    """{markdown, html, json, verdict} for a results document."""
+    try:
+        return _fleet_report(results, baseline=baseline, tolerance_pct=tolerance_pct, default_noise_pct=default_noise_pct,
+                             min_duration_s=min_duration_s, min_samples=min_samples)
+    except (ReportInputError, RenderError, RuntimeError, TypeError, ValueError) as exc:
+        raise AnsibleFilterError(f"fleet_report: {exc}") from exc
+
+
+def compare_runs(results, baseline, tolerance_pct=None, default_noise_pct=5.0):
+    """Per host and scenario: change against the baseline, its significance, configuration changes."""
+    try:
+        return _compare_runs(results, baseline, tolerance_pct, default_noise_pct)
+    except (ReportInputError, RuntimeError, TypeError, ValueError) as exc:
+        raise AnsibleFilterError(f"compare_runs: {exc}") from exc
+
+
+class FilterModule:
+    def filters(self):
+        return {"fleet_report": fleet_report, "compare_runs": compare_runs}

@@ -1,0 +1,122 @@
+# Copyright: fleetbench developers
+# Apache License 2.0 (see galaxy.yml)
+"""Collects result records, host facts and failures from task results into results.json.
+
+The results callback feeds every task result through TaskResultCollector.add_task_result();
+what it recognises is the hand-off in docs/contract/report-inputs.md. Each change is written
+at once, atomically (temporary file + rename), so a later exception cannot lose a result
+already collected and a reader never sees half a file.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import tempfile
+import typing as t
+
+RESULTS_SCHEMA_VERSION = 1
+GPU_FACTS_KEY = "fleetbench_gpu"
+FINGERPRINT_FACTS_KEY = "fleetbench_host_fingerprint"
+DRIFT_KEYS = ("fleetbench_drift",)
+
+
+def utc_now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def record_key(record: t.Mapping[str, t.Any]) -> tuple:
+    """A repeated delivery of the same run (loop item, then loop summary) replaces, never adds."""
+    return (record.get("run_id"), record.get("host"), record.get("scenario_label") or record.get("scenario"),
+            record.get("mode"), record.get("repeat"), record.get("fleet_mode", "per_host"))
+
+
+class TaskResultCollector:
+    """Everything the report needs, per run_id, as it arrives."""
+
+    def __init__(self, default_run_id: str | None = None, started_at: str | None = None, playbook: str | None = None):
+        self.default_run_id = default_run_id or "run-" + datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        self.started_at = started_at or utc_now()
+        self.finished_at: str | None = None
+        self.playbook = playbook
+        self.records: dict[tuple, dict[str, t.Any]] = {}
+        self.hosts: dict[str, dict[str, t.Any]] = {}
+        self.failures: list[dict[str, t.Any]] = []
+        self.drift: t.Any = None
+
+    def add_task_result(self, host: str, task_result: t.Mapping[str, t.Any]) -> list[dict[str, t.Any]]:
+        """Take what the hand-off defines from one task result; return the new or updated records."""
+        facts = task_result.get("ansible_facts") or {}
+        if isinstance(facts.get(GPU_FACTS_KEY), t.Mapping):
+            self.hosts.setdefault(host, {})["gpu"] = dict(facts[GPU_FACTS_KEY])
+        if isinstance(facts.get(FINGERPRINT_FACTS_KEY), t.Mapping):
+            self.hosts.setdefault(host, {})["fingerprint"] = dict(facts[FINGERPRINT_FACTS_KEY])
+        for key in DRIFT_KEYS:
+            if task_result.get(key) is not None:
+                self.drift = task_result[key]
+            elif facts.get(key) is not None:
+                self.drift = facts[key]
+        record = task_result.get("loadgen")
+        if not isinstance(record, t.Mapping) or "schema_version" not in record:
+            return []
+        return [self.add_record(host, record)]
+
+    def add_record(self, host: str, record: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+        record = dict(record)
+        record["host"] = record.get("host") or host
+        record["run_id"] = record.get("run_id") or self.default_run_id
+        self.hosts.setdefault(record["host"], {})
+        self.records[record_key(record)] = record
+        return record
+
+    def add_failure(self, host: str, message: str, task: str | None = None) -> None:
+        self.hosts.setdefault(host, {})
+        self.failures.append({"host": host, "task": task, "message": " ".join(str(message).split())})
+
+    def run_ids(self) -> list[str]:
+        ids = sorted({r["run_id"] for r in self.records.values()})
+        return ids or ([self.default_run_id] if self.failures else [])
+
+    def document(self, run_id: str) -> dict[str, t.Any]:
+        records = [r for r in self.records.values() if r["run_id"] == run_id]
+        hosts = {r["host"] for r in records} | {f["host"] for f in self.failures}
+        return {
+            "schema_version": RESULTS_SCHEMA_VERSION,
+            "run_id": run_id,
+            "playbook": self.playbook,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "records": records,
+            "hosts": {h: self.hosts.get(h, {}) for h in sorted(hosts)},
+            "failures": [f for f in self.failures if f["host"] in hosts],
+            "drift": self.drift,
+        }
+
+    def write(self, output_dir: str) -> list[str]:
+        """Write results.json for every run_id seen; return the paths written."""
+        written = []
+        for run_id in self.run_ids():
+            path = os.path.join(output_dir, safe_name(run_id), "results.json")
+            write_atomically(path, json.dumps(self.document(run_id), indent=2, sort_keys=True, default=str) + "\n")
+            written.append(path)
+        return written
+
+
+def safe_name(run_id: str) -> str:
+    """A run_id as one path component: no separators, no climbing out of the results folder."""
+    cleaned = "".join(c if c.isalnum() or c in "-_.:" else "_" for c in str(run_id)).strip(".")
+    return cleaned or "run"
+
+
+def write_atomically(path: str, text: str) -> None:
+    folder = os.path.dirname(path)
+    os.makedirs(folder, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise

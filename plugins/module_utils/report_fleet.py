@@ -1,0 +1,420 @@
+# Copyright: fleetbench developers
+# Apache License 2.0 (see galaxy.yml)
+"""The fleet report as data: tables, deviations, explanations, scaling, verdict.
+
+build_report() turns a results document (what the results callback writes to
+results/<run_id>/results.json: records, per-host facts, drift table; see
+docs/contract/report-inputs.md) into one JSON-serialisable dict. The Markdown, HTML and
+JSON renderings all read this dict, so they cannot disagree.
+"""
+from __future__ import annotations
+
+import datetime
+import statistics
+import typing as t
+
+from ansible_collections.fleetbench.llm.plugins.module_utils.report_config import (
+    configuration_table,
+    differences,
+    fleet_reference,
+    host_configuration,
+)
+from ansible_collections.fleetbench.llm.plugins.module_utils.report_honesty import (
+    Thresholds,
+    invalid_reasons,
+    is_measurement,
+    is_tabulated,
+    lost_samples,
+    record_errors,
+    representativeness,
+    validity_label,
+    withheld_reason,
+)
+from ansible_collections.fleetbench.llm.plugins.module_utils.report_stats import (
+    DEFAULT_NOISE_PCT,
+    NoiseModel,
+    Sample,
+    combined_uncertainty,
+    pooled_noise,
+    relative_change,
+)
+from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import headline_for
+
+REPORT_SCHEMA_VERSION = 1
+MAX_DIFFERENCES_IN_SENTENCE = 4
+
+
+class ReportInputError(ValueError):
+    """The results document cannot be read; the message is one line naming the cause."""
+
+
+def build_report(
+    results: t.Mapping[str, t.Any],
+    default_noise_pct: float = DEFAULT_NOISE_PCT,
+    thresholds: Thresholds | None = None,
+    generated_at: str | None = None,
+) -> dict[str, t.Any]:
+    """The whole report as a dict (without A/B; report_compare adds that)."""
+    records = normalised_records(results)
+    limits = thresholds or Thresholds()
+    hosts_facts = results.get("hosts") or {}
+    tabulated = [r for r in records if is_tabulated(r)]
+    per_host = [r for r in tabulated if r.get("fleet_mode", "per_host") != "fleet"]
+    groups = [
+        _group_report(label, metric, recs, hosts_facts, default_noise_pct, limits)
+        for (label, metric), recs in _by_scenario_and_metric(per_host).items()
+    ]
+    report = {
+        "schema_version": REPORT_SCHEMA_VERSION,
+        "run": run_metadata(results, records, generated_at),
+        "drift": results.get("drift"),
+        "configuration": configuration_table(_host_configs(records, hosts_facts)),
+        "rows": [_row(r, limits) for r in tabulated if r.get("mode") == "performance"],
+        "accuracy": [_accuracy_row(r) for r in tabulated if r.get("mode") == "accuracy"],
+        "withheld": [_withheld(r) for r in records if not is_tabulated(r)],
+        "groups": groups,
+        "scaling": _scaling(tabulated, groups, default_noise_pct, limits),
+        "limits": {"min_duration_s": limits.min_duration_s, "min_samples": limits.min_samples,
+                   "default_noise_pct": default_noise_pct},
+    }
+    report["errors"] = _errors(report, results)
+    report["verdict"] = {"passed": not report["errors"], "errors": len(report["errors"]), "regressions": []}
+    return report
+
+
+def normalised_records(results: t.Mapping[str, t.Any]) -> list[dict[str, t.Any]]:
+    if not isinstance(results, t.Mapping):
+        raise ReportInputError(f"results must be a mapping (results.json), got {type(results).__name__}")
+    records = results.get("records")
+    if not isinstance(records, list):
+        raise ReportInputError("results has no 'records' list: is this a results.json written by fleetbench.llm.results?")
+    out = []
+    for index, record in enumerate(records):
+        if not isinstance(record, t.Mapping):
+            raise ReportInputError(f"record {index} is a {type(record).__name__}, not a result record mapping")
+        record = dict(record)
+        record.setdefault("host", f"record-{index}")
+        if record.get("headline") is None:
+            record["headline"] = headline_for(
+                record.get("scenario"), record.get("mode"), record.get("samples_per_second"),
+                record.get("tokens_per_second"), bool(record.get("tokens_per_second_inferred")),
+                record.get("latency_ns"),
+            )
+        out.append(record)
+    return out
+
+
+def scenario_label(record: t.Mapping[str, t.Any]) -> str:
+    return record.get("scenario_label") or record.get("scenario") or "unknown"
+
+
+def run_metadata(results: t.Mapping[str, t.Any], records: list[dict[str, t.Any]], generated_at: str | None) -> dict[str, t.Any]:
+    compliance = {r.get("compliant") for r in records if is_tabulated(r)}
+    profiles = sorted({str((r.get("run_info") or {}).get("profile")) for r in records if r.get("run_info")})
+    return {
+        "run_id": results.get("run_id") or _single({r.get("run_id") for r in records}),
+        "generated_at": generated_at or datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "started_at": results.get("started_at"),
+        "finished_at": results.get("finished_at"),
+        "playbook": results.get("playbook"),
+        "hosts": sorted({r["host"] for r in records} | set(results.get("hosts") or {})),
+        "benchmarks": sorted({r.get("benchmark") for r in records if r.get("benchmark")}),
+        "scenarios": sorted({scenario_label(r) for r in records}),
+        "modes": sorted({r.get("mode") for r in records if r.get("mode")}),
+        "profiles": profiles,
+        "compliance": _compliance_text(compliance),
+        "loadgen_versions": sorted({(r.get("loadgen") or {}).get("version") for r in records if (r.get("loadgen") or {}).get("version")}),
+        "settings": _settings_by_scenario(records),
+    }
+
+
+def _single(values: set[t.Any]) -> t.Any:
+    values.discard(None)
+    return values.pop() if len(values) == 1 else None
+
+
+def _compliance_text(values: set[t.Any]) -> str:
+    if values == {True}:
+        return "compliant (official MLPerf settings)"
+    if False in values:
+        return "NOT compliant: quick or relaxed settings; numbers are not representative of MLPerf runs"
+    return "unknown (records do not say whether settings were official)"
+
+
+_SETTING_KEYS = ("target_qps", "min_duration_ms", "min_query_count", "ttft_latency_ns", "tpot_latency_ns",
+                 "target_latency_ns", "samples_per_query", "performance_sample_count")
+
+
+def _settings_by_scenario(records: list[dict[str, t.Any]]) -> dict[str, dict[str, t.Any]]:
+    out: dict[str, dict[str, t.Any]] = {}
+    for record in records:
+        if not is_tabulated(record) or record.get("mode") != "performance":
+            continue
+        settings = record.get("settings") or {}
+        seen = out.setdefault(scenario_label(record), {})
+        for key in _SETTING_KEYS:
+            if settings.get(key) is None:
+                continue
+            previous = seen.get(key)
+            if previous is None:
+                seen[key] = settings[key]
+            elif previous != settings[key] and "differs across hosts" not in str(previous):
+                seen[key] = f"{previous} (differs across hosts)"
+    return out
+
+
+def _percentiles(values: t.Mapping[str, t.Any] | None) -> dict[str, t.Any] | None:
+    if not values:
+        return None
+    return {k: values.get(k) for k in ("p50", "p90", "p99")}
+
+
+def _row(record: t.Mapping[str, t.Any], limits: Thresholds) -> dict[str, t.Any]:
+    headline = record.get("headline") or {}
+    return {
+        "host": record["host"],
+        "scenario": scenario_label(record),
+        "repeat": record.get("repeat"),
+        "fleet_mode": record.get("fleet_mode", "per_host"),
+        "result": validity_label(record),
+        "reasons": invalid_reasons(record) + record_errors(record),
+        "metric": headline.get("name"),
+        "metric_unit": headline.get("unit"),
+        "metric_value": headline.get("value"),
+        "tokens_per_second": record.get("tokens_per_second"),
+        "samples_per_second": record.get("samples_per_second"),
+        "ttft_ns": _percentiles(record.get("ttft_ns")),
+        "tpot_ns": _percentiles(record.get("tpot_ns")),
+        "latency_ns": record.get("latency_ns") or {},
+        "samples_issued": record.get("samples_issued"),
+        "samples_completed": record.get("samples_completed"),
+        "lost_samples": lost_samples(record),
+        "duration_s": record.get("duration_s"),
+        "compliant": record.get("compliant"),
+        "not_representative": representativeness(record, limits),
+    }
+
+
+def _accuracy_row(record: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+    accuracy = record.get("accuracy") or {}
+    return {
+        "host": record["host"],
+        "scenario": scenario_label(record),
+        "repeat": record.get("repeat"),
+        "scores": {k: accuracy.get(k) for k in ("rouge1", "rouge2", "rougeL", "rougeLsum", "gen_len", "gen_num", "accuracy") if accuracy.get(k) is not None},
+        "passed": accuracy.get("passed"),
+        "errors": record_errors(record),
+    }
+
+
+def _withheld(record: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+    return {
+        "host": record["host"],
+        "scenario": scenario_label(record),
+        "mode": record.get("mode"),
+        "repeat": record.get("repeat"),
+        "status": record.get("status"),
+        "reason": withheld_reason(record),
+        "source": (record.get("source") or {}).get("dir"),
+    }
+
+
+def _by_scenario_and_metric(records: list[dict[str, t.Any]]) -> dict[tuple[str, str], list[dict[str, t.Any]]]:
+    groups: dict[tuple[str, str], list[dict[str, t.Any]]] = {}
+    for record in records:
+        if is_measurement(record):
+            groups.setdefault((scenario_label(record), record["headline"]["name"]), []).append(record)
+    return dict(sorted(groups.items()))
+
+
+def _host_samples(records: list[dict[str, t.Any]]) -> dict[str, Sample]:
+    samples: dict[str, Sample] = {}
+    for record in records:
+        samples.setdefault(record["host"], Sample([])).values.append(float(record["headline"]["value"]))
+    return dict(sorted(samples.items()))
+
+
+def _host_configs(records: list[dict[str, t.Any]], hosts_facts: t.Mapping[str, t.Any]) -> dict[str, dict[str, t.Any]]:
+    """Each host's configuration, from its facts and the run_info of its latest record."""
+    run_infos: dict[str, t.Mapping[str, t.Any]] = {}
+    for record in records:
+        if record.get("run_info"):
+            run_infos[record["host"]] = record["run_info"]
+    hosts = sorted({r["host"] for r in records} | set(hosts_facts))
+    configs = {}
+    for host in hosts:
+        facts = hosts_facts.get(host) or {}
+        configs[host] = host_configuration(facts.get("gpu"), facts.get("fingerprint"), run_infos.get(host))
+    return configs
+
+
+def _group_report(
+    label: str,
+    metric: str,
+    records: list[dict[str, t.Any]],
+    hosts_facts: t.Mapping[str, t.Any],
+    default_noise_pct: float,
+    limits: Thresholds,
+) -> dict[str, t.Any]:
+    unit = records[0]["headline"]["unit"]
+    lower_is_better = unit == "ns"
+    samples = _host_samples(records)
+    noise = pooled_noise(samples.values(), default_noise_pct)
+    fleet_median = statistics.median(s.median for s in samples.values())
+    configs = _host_configs(records, hosts_facts)
+    total_runs = sum(s.n for s in samples.values())
+    hosts = []
+    for host, sample in samples.items():
+        deviation = relative_change(sample.median, fleet_median) if len(samples) > 1 else None
+        band = noise.band(sample.n, total_runs - sample.n)
+        hosts.append({
+            "host": host,
+            "runs": sample.n,
+            "values": sample.values,
+            "median": sample.median,
+            "spread_pct": None if sample.relative_sd is None else sample.relative_sd * 100,
+            "deviation_pct": None if deviation is None else deviation * 100,
+            "band_pct": band * 100,
+            "outside_band": deviation is not None and abs(deviation) > band,
+            "verdict": _verdict(deviation, band, lower_is_better),
+            "not_representative": sorted({reason for r in records if r["host"] == host for reason in representativeness(r, limits)}),
+        })
+    deviations = {h["host"]: h["deviation_pct"] or 0.0 for h in hosts}
+    for entry in hosts:
+        entry["differences"], entry["explanation"] = _explain(entry, configs, deviations, metric, noise)
+    return {
+        "scenario": label,
+        "metric": metric,
+        "unit": unit,
+        "lower_is_better": lower_is_better,
+        "fleet_median": fleet_median,
+        "noise": {"measured": noise.measured, "method": noise.method,
+                  "relative_sd_pct": None if noise.relative_sd is None else noise.relative_sd * 100,
+                  "degrees_of_freedom": noise.degrees_of_freedom},
+        "hosts": hosts,
+        "comparable": len(samples) > 1,
+    }
+
+
+def _verdict(deviation: float | None, band: float, lower_is_better: bool) -> str:
+    if deviation is None:
+        return "only host: nothing to compare"
+    if abs(deviation) <= band:
+        return "no difference measurable"
+    better = deviation < 0 if lower_is_better else deviation > 0
+    return "faster" if better else "slower"
+
+
+def _explain(
+    entry: dict[str, t.Any],
+    configs: t.Mapping[str, t.Mapping[str, t.Any]],
+    deviations: t.Mapping[str, float],
+    metric: str,
+    noise: NoiseModel,
+) -> tuple[list[dict[str, t.Any]], str | None]:
+    """For a host outside the noise band: its ranked configuration differences, in one sentence."""
+    if not entry["outside_band"]:
+        return [], None
+    host = entry["host"]
+    found = differences(configs.get(host, {}), fleet_reference(configs, exclude=host))
+    for diff in found:
+        diff["separation_pct"] = _separation(diff["field"], configs, deviations, host)
+    found.sort(key=lambda d: (-round(d["separation_pct"], 1), -d["weight"]))
+    direction = "below" if entry["deviation_pct"] < 0 else "above"
+    band = f"noise band ±{entry['band_pct']:.1f}%{'' if noise.measured else ', assumed'}"
+    head = f"{host}: {abs(entry['deviation_pct']):.0f}% {direction} the fleet median {metric} ({band})"
+    if not found:
+        return [], f"{head}; no difference in the recorded configuration (same driver, CUDA, versions, engine arguments and checksums): look at load, thermals or hardware"
+    parts = [f"{d['label']} {d['value']} vs {d['other']}" for d in found[:MAX_DIFFERENCES_IN_SENTENCE]]
+    more = f" and {len(found) - MAX_DIFFERENCES_IN_SENTENCE} more" if len(found) > MAX_DIFFERENCES_IN_SENTENCE else ""
+    return found, f"{head}; differs in {', '.join(parts)}{more}"
+
+
+def _separation(field: str, configs: t.Mapping[str, t.Mapping[str, t.Any]], deviations: t.Mapping[str, float], host: str) -> float:
+    """How much this field's value splits the fleet's performance: mean deviation of the hosts
+    sharing the host's value minus that of the others. A field the fast hosts share too explains little."""
+    value = configs.get(host, {}).get(field)
+    same = [d for h, d in deviations.items() if configs.get(h, {}).get(field) == value]
+    other = [d for h, d in deviations.items() if h in configs and field in configs[h] and configs[h][field] != value]
+    if not same or not other:
+        return 0.0
+    return abs(statistics.fmean(same) - statistics.fmean(other))
+
+
+def _scaling(
+    tabulated: list[dict[str, t.Any]],
+    groups: list[dict[str, t.Any]],
+    default_noise_pct: float,
+    limits: Thresholds,
+) -> list[dict[str, t.Any]]:
+    """Fleet runs (all hosts at once) against the sum of the same hosts' single-host results."""
+    fleet = [r for r in tabulated if r.get("fleet_mode") == "fleet"]
+    out = []
+    for (label, metric), records in _by_scenario_and_metric(fleet).items():
+        if records[0]["headline"]["unit"] == "ns":
+            continue  # latencies do not add up across hosts
+        out.append(_scaling_entry(label, metric, records, groups, fleet, default_noise_pct, limits))
+    return out
+
+
+def _scaling_entry(label, metric, records, groups, fleet, default_noise_pct, limits) -> dict[str, t.Any]:
+    by_repeat: dict[t.Any, dict[str, float]] = {}
+    for record in records:
+        by_repeat.setdefault(record.get("repeat"), {})[record["host"]] = float(record["headline"]["value"])
+    hosts = sorted({r["host"] for r in fleet if scenario_label(r) == label})
+    complete = {rep: vals for rep, vals in by_repeat.items() if set(vals) == set(hosts)}
+    single = next((g for g in groups if g["scenario"] == label and g["metric"] == metric), None)
+    single_hosts = {h["host"]: h for h in (single or {}).get("hosts", [])}
+    entry: dict[str, t.Any] = {"scenario": label, "metric": metric, "hosts": hosts,
+                               "fleet_runs": len(complete), "not_representative": []}
+    entry["not_representative"] = sorted({reason for r in records for reason in representativeness(r, limits)}
+                                         | {reason for h in single_hosts.values() for reason in h["not_representative"]})
+    missing = [h for h in hosts if h not in single_hosts]
+    if not complete or missing:
+        entry["verdict"] = ("cannot be computed: " + (f"no VALID single-host result for {', '.join(missing)}" if missing
+                            else "no fleet run in which every host finished VALID"))
+        return entry
+    totals = Sample([sum(vals.values()) for vals in complete.values()])
+    single_sum = sum(single_hosts[h]["median"] for h in hosts)
+    efficiency = totals.median / single_sum
+    fleet_noise = pooled_noise([totals], default_noise_pct)
+    single_noise = pooled_noise([Sample(h["values"]) for h in single_hosts.values()], default_noise_pct)
+    runs_single = min(single_hosts[h]["runs"] for h in hosts)
+    uncertainty = combined_uncertainty(fleet_noise.mean_uncertainty(totals.n), single_noise.mean_uncertainty(runs_single))
+    entry.update({
+        "fleet_total": totals.median,
+        "fleet_totals": totals.values,
+        "single_host_sum": single_sum,
+        "efficiency_pct": efficiency * 100,
+        "uncertainty_pct": uncertainty * 100,
+        "uncertainty_method": "measured from repeats" if fleet_noise.measured and single_noise.measured
+        else f"assumed {default_noise_pct:g}% per side where repeats are missing",
+    })
+    if efficiency - 1 > uncertainty:
+        entry["verdict"] = "super-linear"
+    elif 1 - efficiency > uncertainty:
+        entry["verdict"] = "sub-linear"
+    else:
+        entry["verdict"] = "no difference measurable: linear within noise"
+    if entry["not_representative"]:
+        entry["verdict"] += " (not representative)"
+    return entry
+
+
+def _errors(report: t.Mapping[str, t.Any], results: t.Mapping[str, t.Any]) -> list[str]:
+    """One line per thing that went wrong, each naming host and scenario."""
+    errors = []
+    for row in report["rows"]:
+        if row["result"] != "VALID":
+            why = "; ".join(row["reasons"]) or "LoadGen gave no reason"
+            errors.append(f"{row['host']} {row['scenario']} repeat {row['repeat']}: {row['result']}: {why}")
+    for row in report["accuracy"]:
+        errors.extend(f"{row['host']} {row['scenario']} accuracy: {e}" for e in row["errors"])
+        if row["passed"] is False:
+            errors.append(f"{row['host']} {row['scenario']} accuracy: below the 99% targets")
+    for item in report["withheld"]:
+        if item["status"] != "running":
+            errors.append(f"{item['host']} {item['scenario']} {item['mode']}: {item['reason']}")
+    for failure in results.get("failures") or []:
+        errors.append(f"{failure.get('host')}: {failure.get('message')}")
+    return errors

@@ -1,0 +1,81 @@
+"""Fixtures for the fleet report: real parsed LoadGen runs and real parsed GPU facts to replay incidents.
+
+Records come from the project's own parser run on the real corpus logs; host facts from the
+project's nvidia-smi XML reader run on a real corpus capture. Tests then change values (host
+names, throughput, driver) to replay what went wrong in real reports.
+"""
+from __future__ import annotations
+
+import copy
+import pathlib
+
+import pytest
+
+L01_OFFLINE = "NVIDIA_v5.1_B200-SXM-180GBx8_TRT_llama3.1-8b_Offline"
+L02_SERVER = "NVIDIA_v5.1_B200-SXM-180GBx8_TRT_llama3.1-8b_Server"
+L06_CPU_SERVER = "Intel_v5.1_1-node-2S-GNR_128C_llama3_1-8b_Server"
+L41_INVALID_SERVER = "Lenovo_v5.1_SR680a_V3_B200SXMx8_TRT_llama2-70b-99.9_Server_ranging_INVALID"
+GPU_XML = "netdata_rtx-4090_535.86.05_q-x.xml"
+
+
+@pytest.fixture(scope="session")
+def parsed_corpus_run(corpus_dir: pathlib.Path):
+    """Factory: folder name -> a fresh copy of the record dict the parser builds from it."""
+    from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_parser import parse_result_dir
+
+    cache: dict[str, dict] = {}
+
+    def parse(folder: str) -> dict:
+        if folder not in cache:
+            cache[folder] = parse_result_dir(str(corpus_dir / "loadgen" / folder)).to_dict()
+        return copy.deepcopy(cache[folder])
+
+    return parse
+
+
+@pytest.fixture
+def replay_run(parsed_corpus_run):
+    """Factory: a parsed real run as it would come from `host`, throughput scaled by `scale`."""
+
+    def replay(folder: str, host: str, repeat: int = 0, run_id: str = "run-now", scale: float = 1.0, **changes) -> dict:
+        record = parsed_corpus_run(folder)
+        record.update(host=host, repeat=repeat, run_id=run_id)
+        for key in ("tokens_per_second", "samples_per_second"):
+            if record.get(key) is not None:
+                record[key] *= scale
+        if record.get("headline"):
+            record["headline"]["value"] *= scale
+        record.update(changes)
+        return record
+
+    return replay
+
+
+@pytest.fixture(scope="session")
+def real_gpu_facts(corpus_dir: pathlib.Path):
+    """Factory: facts shaped like gpu_facts' fleetbench_gpu, read from a real nvidia-smi XML capture."""
+    from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_smi_xml import parse_smi_xml
+
+    parsed = parse_smi_xml((corpus_dir / "nvidia_smi" / GPU_XML).read_text())
+
+    def facts(driver: str, cuda: str, **gpu_changes) -> dict:
+        result = copy.deepcopy(parsed)
+        result.update(driver_version=driver, cuda_driver_version=cuda, gpu_present=True)
+        for gpu in result["gpus"]:
+            gpu.update(gpu_changes)
+        return result
+
+    return facts
+
+
+@pytest.fixture
+def results_document():
+    """Factory: a results.json document (what the results callback writes) from records and facts."""
+
+    def build(records: list[dict], gpu: dict[str, dict] | None = None, run_id: str = "run-now", **extra) -> dict:
+        hosts = {r["host"]: {} for r in records}
+        for host, facts in (gpu or {}).items():
+            hosts.setdefault(host, {})["gpu"] = facts
+        return {"schema_version": 1, "run_id": run_id, "records": records, "hosts": hosts, **extra}
+
+    return build
