@@ -1,0 +1,137 @@
+"""One benchmark run: dataset, LoadGen settings, vLLM engine, SUT, LoadGen test, scoring.
+
+Run one test per process: LoadGen keeps state between tests (FACTS.md)."""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+
+import mlperf_loadgen as lg
+
+from fleetbench_harness.accuracy import ACCURACY_FILE, score_run
+from fleetbench_harness.dataset import check_tokenizer_matches, load_dataset
+from fleetbench_harness.engine import MAX_OUTPUT_TOKENS, engine_config, offline_engine, one_line, sampling_params
+from fleetbench_harness.engine_args import engine_arg_names, engine_kwargs
+from fleetbench_harness.errors import HarnessError, LoadGenFailure
+from fleetbench_harness.loadgen_settings import (OFFICIAL_SAMPLE_COUNT, USER_CONF_FILE, build_test_settings,
+                                                 check_user_conf_key, read_user_conf, reported_settings,
+                                                 user_conf_text)
+from fleetbench_harness.model_files import check_model_dir, load_tokenizer
+from fleetbench_harness.profiles import is_compliant, profile_overrides
+from fleetbench_harness.qsl import construct_qsl
+from fleetbench_harness.run_config import RunConfig
+from fleetbench_harness.run_record import run_record, write_run_record
+from fleetbench_harness.scenarios import SCENARIOS
+from fleetbench_harness.status import Progress, StatusFile, write_json_atomically
+from fleetbench_harness.sut_offline import OfflineSUT
+from fleetbench_harness.sut_streaming import StreamingSUT
+
+log = logging.getLogger("fleetbench_harness")
+OFFICIAL_DATASET_SIZES = (13368, 5000)  # datacenter and edge sets
+
+
+def run_benchmark(config: RunConfig, console=sys.stderr) -> dict:
+    """Run and return a short summary. Raises HarnessError (status file says `failed`); a failure
+    inside an engine thread ends the process with the contract's exit code instead, since
+    LoadGen cannot be interrupted."""
+    config.output.mkdir(parents=True, exist_ok=True)
+    progress = Progress()
+    status = StatusFile(config.output, progress)
+    status.start()
+
+    def fatal(error: HarnessError) -> None:
+        status.finish(error.exit_code, str(error))
+        print(f"fleetbench-harness: {error}", file=console, flush=True)
+        os._exit(error.exit_code)
+
+    try:
+        summary = _run(config, status, progress, fatal)
+    except HarnessError as error:
+        status.finish(error.exit_code, str(error))
+        raise
+    except BaseException as error:
+        status.finish(1, f"{type(error).__name__}: {one_line(error)}")
+        raise
+    status.finish(0)
+    return summary
+
+
+def _run(config: RunConfig, status: StatusFile, progress: Progress, fatal) -> dict:
+    config.check()
+    scenario = SCENARIOS[config.scenario]
+    check_model_dir(config.model)
+
+    status.set_phase("loading_dataset")
+    dataset = load_dataset(config.dataset, config.dataset_sha256, config.total_sample_count)
+    tokenizer = load_tokenizer(config.model)
+    check_tokenizer_matches(dataset, tokenizer, config.model)
+
+    overrides = profile_overrides(config.profile, scenario, len(dataset))
+    if len(dataset) < OFFICIAL_SAMPLE_COUNT:
+        overrides.setdefault("performance_sample_count_override", str(len(dataset)))
+    for key in config.loadgen_settings:
+        check_user_conf_key(key, "--loadgen-setting")
+    user_lines = read_user_conf(config.user_conf)
+    conf_path = config.output / USER_CONF_FILE
+    conf_path.write_text(user_conf_text(scenario, overrides, user_lines, config.loadgen_settings), encoding="utf-8")
+    test_settings = build_test_settings(scenario, config.mode, conf_path)
+    compliant = (is_compliant(config.profile, {**overrides, **config.loadgen_settings}, user_lines)
+                 and config.max_output_tokens == MAX_OUTPUT_TOKENS and len(dataset) in OFFICIAL_DATASET_SIZES)
+    kwargs = engine_kwargs(config.engine_args, engine_arg_names())
+    write_run_record(config.output, run_record(config, scenario, dataset, {**overrides, **config.loadgen_settings},
+                                               reported_settings(test_settings), kwargs, compliant))
+
+    status.set_phase("loading_model")
+    started = time.monotonic()
+    vllm_config = engine_config(config.model, kwargs)
+    params = sampling_params(config.max_output_tokens, scenario.streaming)
+    if scenario.streaming:
+        sut = StreamingSUT(vllm_config, dataset, params, progress, fatal,
+                           disable_log_stats=bool(kwargs.get("disable_log_stats", True)))
+    else:
+        sut = OfflineSUT(offline_engine(vllm_config), dataset, params, progress, fatal)
+    log.info("engine ready in %.1f s", time.monotonic() - started)
+
+    status.set_phase("warmup")
+    sut.warm_up(config.warmup_samples)
+    status.set_phase("running")
+    sut.start()
+    _start_loadgen_test(sut, config, len(dataset), test_settings)
+    sut.stop()
+    _check_nothing_lost(config, progress)
+
+    summary = {"output": str(config.output), "samples_issued": progress.samples_issued,
+               "samples_completed": progress.samples_completed, "tokens_generated": progress.tokens_generated,
+               "compliant": compliant}
+    if config.mode == "accuracy":
+        status.set_phase("scoring")
+        scores = score_run(config.output, dataset.references, tokenizer)
+        write_json_atomically(config.output / ACCURACY_FILE, scores)
+        summary["accuracy"] = {key: scores[key] for key in ("rouge1", "rouge2", "rougeL", "rougeLsum", "passed")}
+    return summary
+
+
+def _start_loadgen_test(sut, config: RunConfig, total_samples: int, test_settings) -> None:
+    performance_samples = min(total_samples, test_settings.performance_sample_count_override or total_samples)
+    log_settings = lg.LogSettings()
+    log_settings.log_output.outdir = str(config.output)
+    log_settings.log_output.copy_summary_to_stdout = True
+    log_settings.enable_trace = False
+    lg_sut = lg.ConstructSUT(sut.issue_queries, sut.flush_queries)
+    qsl = construct_qsl(total_samples, performance_samples)
+    try:
+        lg.StartTestWithLogSettings(lg_sut, qsl, test_settings, log_settings)
+    finally:
+        lg.DestroyQSL(qsl)
+        lg.DestroySUT(lg_sut)
+
+
+def _check_nothing_lost(config: RunConfig, progress: Progress) -> None:
+    if not (config.output / "mlperf_log_summary.txt").is_file():
+        raise LoadGenFailure(f"LoadGen wrote no mlperf_log_summary.txt in {config.output}")
+    if progress.samples_completed != progress.samples_issued:
+        raise LoadGenFailure(
+            f"{progress.samples_issued - progress.samples_completed} of {progress.samples_issued} "
+            "issued samples never completed")
