@@ -18,7 +18,10 @@ import typing as t
 RESULTS_SCHEMA_VERSION = 1
 GPU_FACTS_KEY = "fleetbench_gpu"
 FINGERPRINT_FACTS_KEY = "fleetbench_host_fingerprint"
-DRIFT_KEYS = ("fleetbench_drift",)
+DRIFT_FACT = "fleetbench_drift"
+RECORDS_FACT = "fleetbench_run_records"
+RUN_FAILURES_FACT = "fleetbench_run_failures"
+HOST_FAILURE_FACT = "fleetbench_host_failure"
 
 
 def utc_now() -> str:
@@ -28,14 +31,16 @@ def utc_now() -> str:
 def record_key(record: t.Mapping[str, t.Any]) -> tuple:
     """A repeated delivery of the same run (loop item, then loop summary) replaces, never adds."""
     return (record.get("run_id"), record.get("host"), record.get("scenario_label") or record.get("scenario"),
-            record.get("mode"), record.get("repeat"), record.get("fleet_mode", "per_host"))
+            record.get("mode"), record.get("repeat"), record.get("fleet_mode", "per_host"),
+            (record.get("source") or {}).get("dir"))
 
 
 class TaskResultCollector:
     """Everything the report needs, per run_id, as it arrives."""
 
-    def __init__(self, default_run_id: str | None = None, started_at: str | None = None, playbook: str | None = None):
-        self.default_run_id = default_run_id or "run-" + datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    def __init__(self, run_id: str | None = None, started_at: str | None = None, playbook: str | None = None):
+        self.explicit_run_id = run_id
+        self.default_run_id = run_id or "run-" + datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         self.started_at = started_at or utc_now()
         self.finished_at: str | None = None
         self.playbook = playbook
@@ -45,33 +50,54 @@ class TaskResultCollector:
         self.drift: t.Any = None
 
     def add_task_result(self, host: str, task_result: t.Mapping[str, t.Any]) -> list[dict[str, t.Any]]:
-        """Take what the hand-off defines from one task result; return the new or updated records."""
+        """Take what the hand-off defines from one task result; return the records that are new or changed."""
         facts = task_result.get("ansible_facts") or {}
+        self._take_facts(host, facts)
+        candidates = []
+        if isinstance(facts.get(RECORDS_FACT), list):
+            candidates.extend(r for r in facts[RECORDS_FACT] if isinstance(r, t.Mapping))
+        record = task_result.get("loadgen")
+        # A bare loadgen_result record has no run_id: the run role's record with host, run_id and
+        # repeat (RECORDS_FACT) follows; taking both would count one run twice.
+        if isinstance(record, t.Mapping) and "schema_version" in record and (record.get("run_id") or self.explicit_run_id):
+            candidates.append(record)
+        return [r for r in (self.add_record(host, c) for c in candidates) if r is not None]
+
+    def _take_facts(self, host: str, facts: t.Mapping[str, t.Any]) -> None:
         if isinstance(facts.get(GPU_FACTS_KEY), t.Mapping):
             self.hosts.setdefault(host, {})["gpu"] = dict(facts[GPU_FACTS_KEY])
         if isinstance(facts.get(FINGERPRINT_FACTS_KEY), t.Mapping):
             self.hosts.setdefault(host, {})["fingerprint"] = dict(facts[FINGERPRINT_FACTS_KEY])
-        for key in DRIFT_KEYS:
-            if task_result.get(key) is not None:
-                self.drift = task_result[key]
-            elif facts.get(key) is not None:
-                self.drift = facts[key]
-        record = task_result.get("loadgen")
-        if not isinstance(record, t.Mapping) or "schema_version" not in record:
-            return []
-        return [self.add_record(host, record)]
+        if facts.get(DRIFT_FACT) is not None:
+            self.drift = facts[DRIFT_FACT]
+        for failure in facts.get(RUN_FAILURES_FACT) or []:
+            if isinstance(failure, t.Mapping):
+                where = " ".join(str(failure.get(k)) for k in ("scenario", "mode") if failure.get(k))
+                repeat = f" #{failure['repeat']}" if failure.get("repeat") is not None else ""
+                logs = f" (logs: {failure['log_dir']})" if failure.get("log_dir") else ""
+                self.add_failure(failure.get("host") or host, f"{where}{repeat}: {failure.get('cause')}{logs}", "run")
+        failure = facts.get(HOST_FAILURE_FACT)
+        if isinstance(failure, t.Mapping):
+            self.add_failure(failure.get("host") or host, f"{failure.get('stage')} failed: {failure.get('cause')}",
+                             failure.get("stage"))
 
-    def add_record(self, host: str, record: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+    def add_record(self, host: str, record: t.Mapping[str, t.Any]) -> dict[str, t.Any] | None:
+        """Store a record; None when the same run was already stored unchanged (facts are cumulative lists)."""
         record = dict(record)
         record["host"] = record.get("host") or host
         record["run_id"] = record.get("run_id") or self.default_run_id
         self.hosts.setdefault(record["host"], {})
-        self.records[record_key(record)] = record
+        key = record_key(record)
+        if self.records.get(key) == record:
+            return None
+        self.records[key] = record
         return record
 
     def add_failure(self, host: str, message: str, task: str | None = None) -> None:
+        failure = {"host": host, "task": task, "message": " ".join(str(message).split())}
         self.hosts.setdefault(host, {})
-        self.failures.append({"host": host, "task": task, "message": " ".join(str(message).split())})
+        if failure not in self.failures:
+            self.failures.append(failure)
 
     def run_ids(self) -> list[str]:
         ids = sorted({r["run_id"] for r in self.records.values()})

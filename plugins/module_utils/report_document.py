@@ -31,7 +31,8 @@ def report_data(
         limits.min_duration_s = float(min_duration_s)
     if min_samples is not None:
         limits.min_samples = int(min_samples)
-    report = build_report(results, float(default_noise_pct), limits, generated_at)
+    reference = build_report(baseline, float(default_noise_pct), limits)["groups"] if baseline else None
+    report = build_report(results, float(default_noise_pct), limits, generated_at, reference)
     if baseline:
         comparison = compare_runs(results, baseline, None if tolerance_pct is None else float(tolerance_pct),
                                   float(default_noise_pct))

@@ -38,7 +38,7 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.report_stats import
     pooled_noise,
     relative_change,
 )
-from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import headline_for
+from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import headline_for, record_dict_errors
 
 REPORT_SCHEMA_VERSION = 1
 MAX_DIFFERENCES_IN_SENTENCE = 4
@@ -53,8 +53,13 @@ def build_report(
     default_noise_pct: float = DEFAULT_NOISE_PCT,
     thresholds: Thresholds | None = None,
     generated_at: str | None = None,
+    reference_groups: list[dict[str, t.Any]] | None = None,
 ) -> dict[str, t.Any]:
-    """The whole report as a dict (without A/B; report_compare adds that)."""
+    """The whole report as a dict (without A/B; report_compare adds that).
+
+    `reference_groups` (the groups of another report, e.g. the baseline's) supply single-host
+    results for fleet runs whose hosts have none in this run.
+    """
     records = normalised_records(results)
     limits = thresholds or Thresholds()
     hosts_facts = results.get("hosts") or {}
@@ -73,7 +78,7 @@ def build_report(
         "accuracy": [_accuracy_row(r) for r in tabulated if r.get("mode") == "accuracy"],
         "withheld": [_withheld(r) for r in records if not is_tabulated(r)],
         "groups": groups,
-        "scaling": _scaling(tabulated, groups, default_noise_pct, limits),
+        "scaling": _scaling(tabulated, groups + (reference_groups or []), default_noise_pct, limits),
         "limits": {"min_duration_s": limits.min_duration_s, "min_samples": limits.min_samples,
                    "default_noise_pct": default_noise_pct},
     }
@@ -83,25 +88,46 @@ def build_report(
 
 
 def normalised_records(results: t.Mapping[str, t.Any]) -> list[dict[str, t.Any]]:
+    """The document's records, each with a headline; a malformed one becomes an `unreadable`
+    entry that names what is wrong, so one bad record cannot take the whole report down."""
     if not isinstance(results, t.Mapping):
         raise ReportInputError(f"results must be a mapping (results.json), got {type(results).__name__}")
     records = results.get("records")
     if not isinstance(records, list):
         raise ReportInputError("results has no 'records' list: is this a results.json written by fleetbench.llm.results?")
-    out = []
-    for index, record in enumerate(records):
-        if not isinstance(record, t.Mapping):
-            raise ReportInputError(f"record {index} is a {type(record).__name__}, not a result record mapping")
+    return [_normalised(index, record) for index, record in enumerate(records)]
+
+
+def _normalised(index: int, record: t.Any) -> dict[str, t.Any]:
+    problems = record_dict_errors(record)
+    if not problems:
         record = dict(record)
-        record.setdefault("host", f"record-{index}")
         if record.get("headline") is None:
             record["headline"] = headline_for(
                 record.get("scenario"), record.get("mode"), record.get("samples_per_second"),
                 record.get("tokens_per_second"), bool(record.get("tokens_per_second_inferred")),
                 record.get("latency_ns"),
             )
-        out.append(record)
-    return out
+        problems = _headline_problems(record.get("headline"))
+    if problems:
+        source = record if isinstance(record, t.Mapping) else {}
+        return {"host": source.get("host") or f"record {index}", "scenario": source.get("scenario"),
+                "scenario_label": source.get("scenario_label"), "mode": source.get("mode"),
+                "repeat": source.get("repeat"), "status": "unreadable", "source": source.get("source") or {},
+                "problems": [{"message": "; ".join(problems)}]}
+    record.setdefault("host", f"record {index}")
+    return record
+
+
+def _headline_problems(headline: t.Any) -> list[str]:
+    if headline is None:
+        return []
+    if not isinstance(headline, t.Mapping) or not all(k in headline for k in ("name", "value", "unit")):
+        return [f"'headline' must hold name, value and unit, got {headline!r:.80}"]
+    value = headline["value"]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return [f"headline value must be a number, got {value!r:.40}"]
+    return []
 
 
 def scenario_label(record: t.Mapping[str, t.Any]) -> str:
@@ -363,8 +389,10 @@ def _scaling_entry(label, metric, records, groups, fleet, default_noise_pct, lim
         by_repeat.setdefault(record.get("repeat"), {})[record["host"]] = float(record["headline"]["value"])
     hosts = sorted({r["host"] for r in fleet if scenario_label(r) == label})
     complete = {rep: vals for rep, vals in by_repeat.items() if set(vals) == set(hosts)}
-    single = next((g for g in groups if g["scenario"] == label and g["metric"] == metric), None)
-    single_hosts = {h["host"]: h for h in (single or {}).get("hosts", [])}
+    single_hosts: dict[str, dict[str, t.Any]] = {}
+    for group in reversed(groups):  # this run's own single-host results win over the reference's
+        if group["scenario"] == label and group["metric"] == metric:
+            single_hosts.update({h["host"]: h for h in group["hosts"]})
     entry: dict[str, t.Any] = {"scenario": label, "metric": metric, "hosts": hosts,
                                "fleet_runs": len(complete), "not_representative": []}
     entry["not_representative"] = sorted({reason for r in records for reason in representativeness(r, limits)}

@@ -41,6 +41,8 @@ def withheld_reason(record: t.Mapping[str, t.Any]) -> str:
         return "cut off before LoadGen wrote its result: numbers withheld"
     if status == "failed":
         return "run failed" + _first_error(record)
+    if status == "unreadable":
+        return "unreadable result record" + _first_error(record)
     return f"status {status!r}: numbers withheld"
 
 

@@ -145,3 +145,23 @@ def test_rendered_report_holds_no_unexpanded_template_or_shell_expression(replay
         for marker in ("{{", "{%", "$(", "${"):
             assert marker not in text
     assert "2026-11-22T06:00:00Z" in rendered["markdown"]
+
+
+def test_fleet_run_is_compared_with_single_host_results_of_the_baseline(replay_run, results_document):
+    singles = results_document([replay_run(L01_OFFLINE, h, run_id="single") for h in ("host-a", "host-b")], run_id="single")
+    fleet = results_document([replay_run(L01_OFFLINE, h, run_id="fleet", scale=0.8, fleet_mode="fleet")
+                              for h in ("host-a", "host-b")], run_id="fleet")
+    scaling = report_data(fleet, baseline=singles)["scaling"][0]
+
+    assert scaling["efficiency_pct"] == pytest.approx(80.0)
+    assert scaling["verdict"] == "sub-linear"
+
+
+def test_malformed_record_is_an_error_line_not_a_crash(replay_run, results_document):
+    broken = {"schema_version": 1, "host": "host-b", "status": "complete", "scenario": "Server", "mode": "performance",
+              "headline": {"name": "completed_tokens_per_second"}}
+    report = report_data(results_document([replay_run(L02_SERVER, "host-a"), broken]))
+
+    assert [r["host"] for r in report["rows"]] == ["host-a"]
+    assert report["errors"] == ["host-b Server performance: unreadable result record: "
+                                "'headline' must hold name, value and unit, got {'name': 'completed_tokens_per_second'}"]
