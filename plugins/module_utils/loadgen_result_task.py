@@ -1,0 +1,48 @@
+# Copyright: fleetbench developers
+# Apache License 2.0 (see galaxy.yml)
+"""What the loadgen_result module does, apart from talking to Ansible."""
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_parser import (
+    LoadGenDirError,
+    parse_result_dir,
+    problem_lines,
+)
+
+TOP_LEVEL_KEYS = ("valid", "scenario", "mode", "samples_per_second", "tokens_per_second", "status", "is_final")
+
+
+@dataclasses.dataclass
+class TaskOutcome:
+    """Module result keys, warnings to show, and the failure message (None: success)."""
+
+    result: dict[str, t.Any]
+    warnings: list[str] = dataclasses.field(default_factory=list)
+    failure: str | None = None
+
+
+def not_final_reason(record: dict[str, t.Any]) -> str:
+    """One line saying why a record is not final."""
+    reasons = [f"status is {record['status']}"] if record["status"] != "complete" else []
+    if record.get("lost_samples"):
+        reasons.append(f"{record['lost_samples']} samples lost")
+    if record["problems"]:
+        reasons.append(f"{len(record['problems'])} problem(s) reading the logs")
+    return ", ".join(reasons) or "not final"
+
+
+def run_loadgen_result(path: str, benchmark: str | None, require_complete: bool) -> TaskOutcome:
+    try:
+        record = parse_result_dir(path, benchmark)
+    except LoadGenDirError as exc:
+        return TaskOutcome(result={"changed": False}, failure=str(exc))
+    data = record.to_dict()
+    result = {"changed": False, "loadgen": data, **{key: data[key] for key in TOP_LEVEL_KEYS}}
+    outcome = TaskOutcome(result=result, warnings=problem_lines(record))
+    if require_complete and not record.is_final:
+        first = f": {outcome.warnings[0]}" if outcome.warnings else ""
+        outcome.failure = f"{path}: LoadGen result is not final ({not_final_reason(data)}){first}"
+    return outcome

@@ -1,0 +1,194 @@
+#!/usr/bin/python
+# Copyright: fleetbench developers
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: loadgen_result
+short_description: Read one MLPerf LoadGen output folder into a fleetbench result record
+version_added: "0.1.0"
+description:
+  - Reads C(mlperf_log_detail.txt) (the C(:::MLLOG) key/value lines, the primary source),
+    C(mlperf_log_summary.txt) (fallback, checked against the detail log),
+    C(mlperf_log_accuracy.json), and the reference C(accuracy.txt) when present, for every
+    LoadGen scenario (Offline, Server including Interactive, SingleStream, MultiStream),
+    every benchmark, and LoadGen 4.x to 6.x.
+  - Also reads the fleetbench harness files written beside them, C(fleetbench_status.json),
+    C(fleetbench_run.json) and C(fleetbench_accuracy.json), for the run's status,
+    settings compliance and accuracy scores.
+  - Returns the result record defined in C(plugins/module_utils/result_record.py), the one
+    data model the results callback and the report filters also read.
+  - Anything unreadable or inconsistent (empty or truncated file, garbled line, a log cut
+    off mid-run, a summary that contradicts the detail log) is listed in
+    RV(loadgen.problems) with its file and line and shown as a warning. The numbers that
+    could be read are kept, and the record is then not final.
+  - Only reads files, so it runs on the host that wrote the logs or, delegated to
+    C(localhost), on the controller after they were fetched.
+options:
+  path:
+    description: Folder holding the LoadGen output of one scenario and mode.
+    type: path
+    required: true
+  benchmark:
+    description:
+      - Benchmark or model key to record, such as C(llama3_1-8b). LoadGen's logs do not name it.
+      - Defaults to C(model_key) from C(fleetbench_run.json) when that file is present.
+    type: str
+  require_complete:
+    description:
+      - Fail the task unless the result is final, meaning LoadGen finished, every file read
+        cleanly and no sample was lost.
+      - The record is returned in RV(loadgen) either way.
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    support: full
+    details: The module only reads files; check mode returns the same result.
+  diff_mode:
+    support: none
+author:
+  - fleetbench developers
+"""
+
+EXAMPLES = r"""
+- name: Read the Server performance run of this host
+  fleetbench.llm.loadgen_result:
+    path: /var/lib/fleetbench/runs/r1/Server/performance
+  register: server_result
+
+- name: Read fetched logs on the controller and insist on a final result
+  fleetbench.llm.loadgen_result:
+    path: "results/{{ fleetbench_run_id }}/{{ inventory_hostname }}/Offline/performance"
+    benchmark: llama3_1-8b
+    require_complete: true
+  delegate_to: localhost
+
+- name: Report the headline metric
+  ansible.builtin.debug:
+    msg: >-
+      {{ server_result.scenario }}: {{ server_result.loadgen.headline.value }}
+      {{ server_result.loadgen.headline.unit }}, valid={{ server_result.valid }}
+"""
+
+RETURN = r"""
+valid:
+  description: LoadGen's verdict (VALID is true). Null in accuracy mode and when the run is not complete.
+  returned: always
+  type: bool
+  sample: true
+scenario:
+  description: LoadGen's effective scenario, C(Offline), C(Server), C(SingleStream) or C(MultiStream).
+  returned: always
+  type: str
+  sample: Server
+mode:
+  description: C(performance) or C(accuracy), plus C(submission) and C(find_peak_performance) for those LoadGen modes.
+  returned: always
+  type: str
+  sample: performance
+samples_per_second:
+  description: Samples per second (completed samples for Server); null when not reported.
+  returned: always
+  type: float
+  sample: 996.526
+tokens_per_second:
+  description: Tokens per second (completed tokens for Server); null when not reported.
+  returned: always
+  type: float
+  sample: 128541.0
+status:
+  description: C(complete), C(partial) (cut off or unreadable), C(failed) (harness failed) or C(running).
+  returned: always
+  type: str
+  sample: complete
+is_final:
+  description: Complete, read without problems and without lost samples; only such results belong in a final table.
+  returned: always
+  type: bool
+  sample: true
+loadgen:
+  description:
+    - The result record; every key is described in C(docs/contract/result-record.md).
+    - Detail-log keys the record does not map are kept verbatim under RV(loadgen.extra).
+  returned: always
+  type: dict
+  contains:
+    headline:
+      description: The scenario's metric as C(name), C(value), C(unit); null in accuracy mode.
+      type: dict
+      sample: {"name": "completed_tokens_per_second", "value": 128541.0, "unit": "tokens/s"}
+    invalid_reasons:
+      description: One C(check), C(message) pair per failed LoadGen check, then LoadGen's recommendation.
+      type: list
+      elements: dict
+      sample: [{"check": "min_duration", "message": "the run was shorter than min_duration"}]
+    latency_ns:
+      description: Latency statistics in nanoseconds (C(mean), C(min), C(max), C(p50) ... C(p99.9)).
+      type: dict
+      sample: {"p50": 4275247856, "p99": 6192651741}
+    ttft_ns:
+      description: Time-to-first-token statistics in nanoseconds, LLM runs with token latencies; else null.
+      type: dict
+      sample: {"p99": 1749395239}
+    tpot_ns:
+      description: Time-per-output-token statistics in nanoseconds, LLM runs with token latencies; else null.
+      type: dict
+      sample: {"p99": 42112172}
+    settings:
+      description: Test parameters as LoadGen used them (C(target_qps), C(min_duration_ms), C(ttft_latency_ns), ...).
+      type: dict
+      sample: {"target_qps": 1000, "min_duration_ms": 600000}
+    samples_issued:
+      description: Samples issued, from LoadGen once it finished, else from the harness status file.
+      type: int
+      sample: 601560
+    samples_completed:
+      description: Samples completed; fewer than RV(loadgen.samples_issued) is reported as an error.
+      type: int
+      sample: 601560
+    errors:
+      description: LoadGen errors with their text, lost samples, and the harness error.
+      type: list
+      elements: str
+      sample: ["error_runtime: Ending early: Ran out of generated queries to issue"]
+    warnings:
+      description: LoadGen warnings with their text.
+      type: list
+      elements: str
+      sample: []
+    problems:
+      description: What could not be read or did not agree, each with C(file), C(line) and C(message).
+      type: list
+      elements: dict
+      sample: [{"file": "mlperf_log_detail.txt", "line": 57, "message": "':::MLLOG' record is not valid JSON"}]
+    loadgen:
+      description: LoadGen C(version), C(git_commit) and build date.
+      type: dict
+      sample: {"version": "6.0.17", "git_commit": "a1b2c3d4e5"}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_result_task import run_loadgen_result
+
+ARGUMENT_SPEC = {
+    "path": {"type": "path", "required": True},
+    "benchmark": {"type": "str"},
+    "require_complete": {"type": "bool", "default": False},
+}
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    outcome = run_loadgen_result(module.params["path"], module.params["benchmark"], module.params["require_complete"])
+    for warning in outcome.warnings:
+        module.warn(warning)
+    if outcome.failure:
+        module.fail_json(msg=outcome.failure, **outcome.result)
+    module.exit_json(**outcome.result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""The parser on output the real mlcommons-loadgen (6.x) wrote in this test session."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_parser import parse_result_dir
+from tests.pytest_plugins.loadgen_fixtures import LLM_TOKENS, LOADGEN_RUNS
+
+
+@pytest.fixture(scope="module")
+def records(loadgen_runs):
+    return {name: parse_result_dir(str(path)) for name, path in loadgen_runs.items()}
+
+
+@pytest.mark.parametrize("name", sorted(LOADGEN_RUNS))
+def test_every_run_is_complete_and_read_without_problems(records, name):
+    record = records[name]
+    spec = LOADGEN_RUNS[name]
+    assert record.problems == []
+    assert record.status == "complete" and record.is_final
+    assert (record.scenario, record.mode) == (spec.scenario, spec.mode)
+    assert record.valid is spec.expect_valid
+    assert record.loadgen["version"].startswith("6.")
+    assert record.errors == []
+
+
+@pytest.mark.parametrize("name", sorted(n for n, s in LOADGEN_RUNS.items() if s.mode == "performance"))
+def test_lowered_settings_are_recorded_and_marked_not_compliant(records, name):
+    record = records[name]
+    for setting in LOADGEN_RUNS[name].settings:
+        key, _, value = setting.partition("=")
+        if key == "min_duration_ms":
+            assert record.settings["min_duration_ms"] == int(value)
+    assert record.compliant is False
+    assert record.samples_issued == record.samples_completed > 0
+    assert record.duration_s is not None
+
+
+def test_offline_headline_is_tokens_per_second(records):
+    record = records["offline_performance"]
+    assert record.headline["name"] == "tokens_per_second" and record.headline["unit"] == "tokens/s"
+    # Every answer carries LLM_TOKENS tokens; LoadGen prints 6 significant digits.
+    assert record.tokens_per_second == pytest.approx(record.samples_per_second * LLM_TOKENS, rel=1e-5)
+
+
+def test_server_reports_first_token_and_per_token_latencies(records):
+    record = records["server_performance"]
+    assert record.headline["name"] == "completed_tokens_per_second"
+    assert record.settings["target_qps"] == 4000
+    assert record.settings["use_token_latencies"] is True
+    for table in (record.latency_ns, record.ttft_ns, record.tpot_ns):
+        assert {"mean", "min", "max", "p50", "p90", "p99", "p99.9"} <= set(table)
+        assert table["min"] <= table["p50"] <= table["p99"] <= table["max"]
+    # FirstTokenComplete comes before the sample completes.
+    assert record.ttft_ns["p50"] <= record.latency_ns["p50"]
+    assert record.samples_issued >= 1000
+
+
+def test_singlestream_headline_is_p90_latency(records):
+    record = records["singlestream_performance"]
+    assert record.headline == {"name": "p90_latency", "value": record.latency_ns["p90"], "unit": "ns"}
+    assert record.ttft_ns["p90"] > 0
+
+
+def test_multistream_is_judged_on_per_query_p99(records):
+    record = records["multistream_performance"]
+    assert record.headline == {"name": "p99_latency", "value": record.latency_ns["p99"], "unit": "ns"}
+    assert record.ttft_ns is None and record.tokens_per_second is None
+
+
+def test_invalid_run_says_why(records):
+    record = records["offline_invalid"]
+    assert record.valid is False
+    checks = [reason["check"] for reason in record.invalid_reasons]
+    assert checks == ["min_duration", "loadgen_recommendation"]
+    assert "Increase expected QPS" in record.invalid_reasons[1]["message"]
+
+
+@pytest.mark.parametrize("name", ["offline_accuracy", "server_accuracy"])
+def test_accuracy_runs_have_no_headline_and_count_logged_samples(records, name):
+    record = records[name]
+    assert record.headline is None and record.valid is None
+    assert record.extra["accuracy_log_entries"] == record.samples_issued == 64
+
+
+def test_records_survive_a_json_round_trip(records):
+    for record in records.values():
+        assert json.loads(json.dumps(record.to_dict()))["status"] == "complete"

@@ -1,0 +1,72 @@
+"""Real LoadGen output folders, made once per test session by mlcommons-loadgen itself.
+
+tests/tools/make_loadgen_run.py drives LoadGen with a zero-latency Python SUT, one LoadGen
+test per process (mlperf.conf is applied only on a process's first FromConfig). Settings are
+lowered so the whole set takes a few seconds; one run is made INVALID on purpose.
+"""
+from __future__ import annotations
+
+import dataclasses
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+MAKE_RUN = pathlib.Path(__file__).resolve().parents[1] / "tools" / "make_loadgen_run.py"
+LLM_TOKENS = 16
+
+
+@dataclasses.dataclass(frozen=True)
+class LoadGenRunSpec:
+    """One LoadGen test to run, and what it is expected to yield."""
+
+    scenario: str
+    mode: str
+    model: str
+    settings: tuple[str, ...]
+    expect_valid: bool | None
+    tokens: int = LLM_TOKENS
+
+    def command(self, output: pathlib.Path) -> list[str]:
+        command = [sys.executable, str(MAKE_RUN), "--scenario", self.scenario, "--mode", self.mode,
+                   "--output", str(output), "--model", self.model, "--tokens", str(self.tokens)]
+        for setting in self.settings:
+            command += ["--setting", setting]
+        return command
+
+
+LOADGEN_RUNS = {
+    # Offline finishes at once with a zero-latency SUT: enough samples keep it past min_duration.
+    "offline_performance": LoadGenRunSpec(
+        "Offline", "performance", "llama3_1-8b", ("min_duration_ms=5", "offline_expected_qps=2000000"), True),
+    # target_qps far too low: LoadGen issues 10 samples, ends in milliseconds, min_duration unmet.
+    "offline_invalid": LoadGenRunSpec(
+        "Offline", "performance", "llama3_1-8b", ("min_duration_ms=1000", "offline_expected_qps=10"), False),
+    "offline_accuracy": LoadGenRunSpec("Offline", "accuracy", "llama3_1-8b", (), None),
+    "server_performance": LoadGenRunSpec(
+        "Server", "performance", "llama3_1-8b",
+        ("min_duration_ms=200", "min_query_count=1000", "server_target_qps=4000"), True),
+    "server_accuracy": LoadGenRunSpec("Server", "accuracy", "llama3_1-8b", ("server_target_qps=4000",), None),
+    "singlestream_performance": LoadGenRunSpec(
+        "SingleStream", "performance", "llama3_1-8b",
+        ("min_duration_ms=100", "min_query_count=700", "single_stream_expected_latency_ns=20000"), True),
+    "multistream_performance": LoadGenRunSpec(
+        "MultiStream", "performance", "resnet50",
+        ("min_duration_ms=100", "min_query_count=700", "multi_stream_expected_latency_ns=20000"), True, tokens=0),
+}
+
+
+@pytest.fixture(scope="session")
+def loadgen_runs(tmp_path_factory) -> dict[str, pathlib.Path]:
+    """name -> output folder of each LOADGEN_RUNS entry, all run in parallel processes."""
+    root = tmp_path_factory.mktemp("loadgen_runs")
+    started = {}
+    for name, spec in LOADGEN_RUNS.items():
+        started[name] = subprocess.Popen(
+            spec.command(root / name), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+    for name, process in started.items():
+        output, _ = process.communicate(timeout=300)
+        assert process.returncode == 0, f"LoadGen run {name} failed:\n{output}"
+    return {name: root / name for name in LOADGEN_RUNS}
