@@ -167,9 +167,11 @@ class CallbackModule(CallbackBase):
             self._display.display(summary_table(records))
 
     def _take(self, result):
-        for record in self._collector.add_task_result(result._host.get_name(), result._result):
+        records = self._collector.add_task_result(result._host.get_name(), result._result)
+        if records:
+            self._write_json()  # before printing: a record that cannot be printed is still kept
+        for record in records:
             self._display.display(record_line(record))
-            self._write_json()
 
     def _write_json(self):
         if "json" in self._formats:

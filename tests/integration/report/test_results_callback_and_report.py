@@ -1,0 +1,132 @@
+"""The results callback and the report role in a real ansible-playbook run.
+
+Real parts: ansible-playbook, the loadgen_result module on real LoadGen logs, SSH to a closed
+port for the unreachable host, the callback enabled the way AWX enables it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from tests.pytest_plugins.report import L02_SERVER, L41_INVALID_SERVER
+
+PLAYBOOK = pathlib.Path(__file__).parent / "playbooks" / "collect_corpus_runs.yml"
+
+
+def _run_playbook(repo_root, ansible_bin, tmp_path, corpus_dir, hosts, extra_env=None, extra_vars=None):
+    inventory = tmp_path / "inventory.ini"
+    inventory.write_text("[bench]\n" + "\n".join(hosts) + f"\n[local]\nlocalhost ansible_connection=local ansible_python_interpreter={sys.executable}\n")
+    variables = {"fleetbench_test_corpus": str(corpus_dir / "loadgen"), "fleetbench_run_id": "it-run",
+                 "fleetbench_results_dir": str(tmp_path / "results"), **(extra_vars or {})}
+    env = {**os.environ, "ANSIBLE_CONFIG": str(repo_root / "ansible.cfg"),
+           "ANSIBLE_CALLBACKS_ENABLED": "fleetbench.llm.results",
+           "FLEETBENCH_RESULTS_DIR": str(tmp_path / "results"), "ANSIBLE_NOCOLOR": "1",
+           "PATH": f"{ansible_bin}:{os.environ['PATH']}", **(extra_env or {})}
+    return subprocess.run(
+        [str(ansible_bin / "ansible-playbook"), "-i", str(inventory), str(PLAYBOOK), "-e", json.dumps(variables)],
+        cwd=repo_root, env=env, capture_output=True, text=True, timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def fleet_run(repo_root, ansible_bin, tmp_path_factory, corpus_dir):
+    tmp_path = tmp_path_factory.mktemp("fleet")
+    hosts = [f"host-a ansible_connection=local ansible_python_interpreter={sys.executable} fleetbench_test_folder={L02_SERVER}",
+             f"host-b ansible_connection=local ansible_python_interpreter={sys.executable} fleetbench_test_folder={L41_INVALID_SERVER}",
+             "host-c ansible_host=127.0.0.1 ansible_port=9 ansible_connection=ssh fleetbench_test_folder=none"]
+    result = _run_playbook(repo_root, ansible_bin, tmp_path, corpus_dir, hosts,
+                           extra_vars={"fleetbench_test_break_callback": True})
+    return tmp_path / "results" / "it-run", result
+
+
+def test_callback_prints_one_line_per_finished_run_and_a_table(fleet_run):
+    _, result = fleet_run
+    assert "fleetbench: host-a | Server performance #1 | VALID | completed_tokens_per_second 128,541 tokens/s | samples 601560/601560" in result.stdout
+    assert "fleetbench: host-b | Server performance #1 | INVALID | completed_tokens_per_second 99,205 tokens/s" in result.stdout
+    assert "FLEETBENCH RESULTS" in result.stdout
+
+
+def test_exception_in_the_callback_is_a_warning_and_loses_no_result(fleet_run):
+    folder, result = fleet_run
+    assert "fleetbench.llm.results: v2_runner_on_ok failed (KeyError" in result.stdout + result.stderr
+    records = json.loads((folder / "results.json").read_text())["records"]
+    assert sorted((r["host"], r["repeat"]) for r in records) == [("host-a", 1), ("host-a", 2), ("host-b", 1), ("host-b", 2)]
+
+
+def test_results_json_holds_records_and_the_unreachable_host(fleet_run):
+    folder, _ = fleet_run
+    document = json.loads((folder / "results.json").read_text())
+    assert document["run_id"] == "it-run" and document["playbook"] == "collect_corpus_runs.yml"
+    assert [f["host"] for f in document["failures"]] == ["host-c"]
+    assert document["failures"][0]["message"].startswith("unreachable:")
+
+
+def test_junit_fails_invalid_broken_and_unreachable_runs(fleet_run):
+    folder, _ = fleet_run
+    cases = {(c.get("classname"), c.get("name")): c.find("failure")
+             for c in ET.parse(folder / "results.junit.xml").iter("testcase")}
+    assert cases[("host-a", "Server performance repeat 1")] is None
+    assert cases[("host-b", "Server performance repeat 1")].get("message").startswith("INVALID:")
+    assert cases[("host-c", "Reach the host")].get("message").startswith("unreachable:")
+    assert len(cases) == 5
+
+
+def test_report_role_writes_three_formats_with_the_errors_named(fleet_run):
+    folder, result = fleet_run
+    markdown = (folder / "report.md").read_text()
+    report = json.loads((folder / "report.json").read_text())
+    assert "| host-b | Server | 1 | INVALID: early stopping criteria not met" in markdown
+    assert "host-c: unreachable:" in markdown
+    assert "host-a Server performance: unreadable result record" in markdown
+    assert report["verdict"]["passed"] is False
+    assert (folder / "report.html").read_text().startswith("<!DOCTYPE html>")
+    assert "TASK [fleetbench.llm.report : Report | Write report.md, report.html and report.json]" in result.stdout
+
+
+@pytest.fixture(scope="module")
+def upgrade_runs(repo_root, ansible_bin, tmp_path_factory, corpus_dir):
+    """A baseline run, then a run in which host-b got slower: the report role gates on it."""
+    tmp_path = tmp_path_factory.mktemp("ab")
+    local = f"ansible_connection=local ansible_python_interpreter={sys.executable}"
+    hosts = [f"host-a {local} fleetbench_test_folder={L02_SERVER}", f"host-b {local} fleetbench_test_folder={L02_SERVER}"]
+    first = _run_playbook(repo_root, ansible_bin, tmp_path, corpus_dir, hosts, extra_vars={"fleetbench_run_id": "before"})
+    baseline = tmp_path / "results" / "before" / "results.json"
+    slower = json.loads(baseline.read_text())
+    # The "after" run: host-b's logs say 20% fewer tokens/s (records changed, facts untouched).
+    for record in slower["records"]:
+        if record["host"] == "host-b":
+            record["tokens_per_second"] *= 0.8
+            record["headline"]["value"] *= 0.8
+        record["run_id"] = "after"
+    after_dir = tmp_path / "results" / "after"
+    after_dir.mkdir(parents=True)
+    (after_dir / "results.json").write_text(json.dumps({**slower, "run_id": "after"}))
+    return tmp_path, first, baseline
+
+
+def test_report_role_fails_the_play_for_a_host_that_regressed(upgrade_runs, repo_root, ansible_bin):
+    tmp_path, first, baseline = upgrade_runs
+    assert first.returncode == 0, first.stdout[-2000:]
+    play = tmp_path / "report_only.yml"
+    play.write_text(
+        "- name: Report against the baseline\n  hosts: localhost\n  gather_facts: false\n  roles:\n"
+        "    - role: fleetbench.llm.report\n")
+    variables = {"fleetbench_run_id": "after", "fleetbench_report_results_dir": str(tmp_path / "results"),
+                 "fleetbench_report_baseline": str(baseline), "fleetbench_report_tolerance_pct": 5}
+    env = {**os.environ, "ANSIBLE_CONFIG": str(repo_root / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1",
+           "PATH": f"{ansible_bin}:{os.environ['PATH']}"}
+    inventory = f"localhost ansible_connection=local ansible_python_interpreter={sys.executable}\n"
+    (tmp_path / "local.ini").write_text(inventory)
+    result = subprocess.run([str(ansible_bin / "ansible-playbook"), "-i", str(tmp_path / "local.ini"), str(play),
+                             "-e", json.dumps(variables)], cwd=repo_root, env=env, capture_output=True, text=True, timeout=300)
+
+    assert result.returncode == 2, result.stdout[-3000:]
+    assert "regression against baseline" in result.stdout and "beyond noise and 5%: host-b" in result.stdout
+    markdown = (tmp_path / "results" / "after" / "report.md").read_text()
+    assert "| host-b | Server | completed_tokens_per_second | 128,541 | 102,833 | -20.0% |" in markdown
