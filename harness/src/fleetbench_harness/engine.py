@@ -4,7 +4,9 @@ Configuration problems (impossible tensor parallel size, unknown dtype...) are b
 anything after the configuration is accepted is an engine failure."""
 from __future__ import annotations
 
+import collections
 import pathlib
+import re
 
 from fleetbench_harness.errors import BadInput, EngineFailure
 
@@ -30,32 +32,59 @@ def engine_config(model: pathlib.Path, kwargs: dict):
         raise BadInput(f"vLLM rejected the engine arguments for {model}: {one_line(err)}") from None
 
 
-def offline_engine(vllm_config):
+def offline_engine(vllm_config, log_path: pathlib.Path | None = None):
     from vllm.v1.engine.llm_engine import LLMEngine
 
-    with _engine_failures():
+    with _engine_failures(log_path):
         return LLMEngine.from_vllm_config(vllm_config, disable_log_stats=True)
 
 
-def async_engine(vllm_config, disable_log_stats: bool):
+def async_engine(vllm_config, disable_log_stats: bool, log_path: pathlib.Path | None = None):
     from vllm.v1.engine.async_llm import AsyncLLM
 
-    with _engine_failures():
+    with _engine_failures(log_path):
         return AsyncLLM.from_vllm_config(vllm_config, disable_log_stats=disable_log_stats)
+
+
+# The engine core runs in another process; the parent only learns "initialization failed".
+# The real cause is the last exception line that process printed into the log.
+_EXCEPTION_LINE = re.compile(r"\b([A-Za-z_][\w.]*(?:Error|Exception)): (.+)$")
+_MEMORY_WORDS = ("out of memory", "kv cache memory", "cannot allocate memory")
+
+
+def root_cause(log_path: pathlib.Path | None, since_offset: int = 0, tail_lines: int = 400) -> str | None:
+    """The last exception line written to the log after `since_offset`, if any."""
+    if log_path is None or not log_path.is_file():
+        return None
+    with log_path.open(encoding="utf-8", errors="replace") as stream:
+        stream.seek(since_offset)
+        tail = collections.deque(stream, maxlen=tail_lines)
+    for line in reversed(tail):
+        match = _EXCEPTION_LINE.search(line.strip())
+        if match:
+            return f"{match.group(1)}: {match.group(2)}"
+    return None
 
 
 class _engine_failures:
     """Turn whatever vLLM raises while starting into one EngineFailure line."""
 
+    def __init__(self, log_path: pathlib.Path | None) -> None:
+        self.log_path = log_path
+        self.log_offset = 0
+
     def __enter__(self):
+        if self.log_path is not None and self.log_path.is_file():
+            self.log_offset = self.log_path.stat().st_size
         return self
 
     def __exit__(self, kind, error, _tb):
         if error is None or isinstance(error, (KeyboardInterrupt, SystemExit)):
             return False
-        if isinstance(error, MemoryError) or "out of memory" in str(error).lower():
-            raise EngineFailure(f"vLLM ran out of memory while starting: {one_line(error)}") from error
-        raise EngineFailure(f"vLLM could not start the engine: {one_line(error)}") from error
+        cause = root_cause(self.log_path, self.log_offset) or one_line(error)
+        if isinstance(error, MemoryError) or any(word in cause.lower() for word in _MEMORY_WORDS):
+            raise EngineFailure(f"vLLM ran out of memory while starting: {one_line(cause)}") from error
+        raise EngineFailure(f"vLLM could not start the engine: {one_line(cause)}") from error
 
 
 def one_line(error: BaseException) -> str:

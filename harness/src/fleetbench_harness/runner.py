@@ -11,6 +11,7 @@ import time
 import mlperf_loadgen as lg
 
 from fleetbench_harness.accuracy import ACCURACY_FILE, score_run
+from fleetbench_harness.console import LOG_FILE
 from fleetbench_harness.dataset import check_tokenizer_matches, load_dataset
 from fleetbench_harness.engine import MAX_OUTPUT_TOKENS, engine_config, offline_engine, one_line, sampling_params
 from fleetbench_harness.engine_args import engine_arg_names, engine_kwargs
@@ -87,11 +88,12 @@ def _run(config: RunConfig, status: StatusFile, progress: Progress, fatal) -> di
     started = time.monotonic()
     vllm_config = engine_config(config.model, kwargs)
     params = sampling_params(config.max_output_tokens, scenario.streaming)
+    log_path = config.output / LOG_FILE
     if scenario.streaming:
         sut = StreamingSUT(vllm_config, dataset, params, progress, fatal,
-                           disable_log_stats=bool(kwargs.get("disable_log_stats", True)))
+                           disable_log_stats=bool(kwargs.get("disable_log_stats", True)), log_path=log_path)
     else:
-        sut = OfflineSUT(offline_engine(vllm_config), dataset, params, progress, fatal)
+        sut = OfflineSUT(offline_engine(vllm_config, log_path), dataset, params, progress, fatal)
     log.info("engine ready in %.1f s", time.monotonic() - started)
 
     status.set_phase("warmup")

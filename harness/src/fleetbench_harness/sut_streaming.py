@@ -3,6 +3,7 @@ Each sample streams: FirstTokenComplete at its first token, QuerySamplesComplete
 from __future__ import annotations
 
 import asyncio
+import pathlib
 import threading
 from typing import Callable
 
@@ -15,7 +16,8 @@ from fleetbench_harness.status import Progress
 
 class StreamingSUT:
     def __init__(self, vllm_config, dataset: Dataset, params, progress: Progress,
-                 on_fatal: Callable[[HarnessError], None], disable_log_stats: bool = True) -> None:
+                 on_fatal: Callable[[HarnessError], None], disable_log_stats: bool = True,
+                 log_path: pathlib.Path | None = None) -> None:
         self.dataset = dataset
         self.params = params
         self.progress = progress
@@ -26,10 +28,10 @@ class StreamingSUT:
                                         daemon=True)
         self._thread.start()
         # AsyncLLM binds its output handler to the loop it is used from: build it there.
-        self.engine = self._call(self._build(vllm_config, disable_log_stats))
+        self.engine = self._call(self._build(vllm_config, disable_log_stats, log_path))
 
-    async def _build(self, vllm_config, disable_log_stats: bool):
-        return async_engine(vllm_config, disable_log_stats)
+    async def _build(self, vllm_config, disable_log_stats: bool, log_path: pathlib.Path | None):
+        return async_engine(vllm_config, disable_log_stats, log_path)
 
     def _call(self, coroutine):
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
