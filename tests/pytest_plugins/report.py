@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import pathlib
+import shutil
 
 import pytest
 
@@ -79,3 +80,31 @@ def results_document():
         return {"schema_version": 1, "run_id": run_id, "records": records, "hosts": hosts, **extra}
 
     return build
+
+
+CHROMIUM = pathlib.Path("/usr/bin/chromium")
+CHROMEDRIVER = pathlib.Path("/usr/bin/chromedriver")
+
+
+@pytest.fixture
+def headless_chromium(tmp_path):
+    """A headless Chromium that never reaches the network; its browser console log is readable."""
+    if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
+        pytest.skip("Debian's chromium and chromium-driver are not installed: run `make setup-system`")
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for argument in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--no-first-run",
+                     "--window-size=1280,2000", f"--user-data-dir={tmp_path / 'profile'}"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    # An explicit chromedriver path: selenium never tries to download a browser or driver.
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(tmp_path / "profile", ignore_errors=True)
