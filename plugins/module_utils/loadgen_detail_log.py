@@ -23,8 +23,8 @@ class DetailLog:
 
     values: dict[str, t.Any] = dataclasses.field(default_factory=dict)
     repeated: dict[str, list[t.Any]] = dataclasses.field(default_factory=dict)
-    errors: list[str] = dataclasses.field(default_factory=list)
-    warnings: list[str] = dataclasses.field(default_factory=list)
+    error_events: dict[tuple[str, str], int] = dataclasses.field(default_factory=dict)
+    warning_events: dict[tuple[str, str], int] = dataclasses.field(default_factory=dict)
     problems: list[tuple[int | None, str]] = dataclasses.field(default_factory=list)
     records: int = 0
     lines: int = 0
@@ -35,17 +35,35 @@ class DetailLog:
             return self.repeated[key]
         return [self.values[key]] if key in self.values else []
 
+    @property
+    def errors(self) -> list[str]:
+        return _event_texts(self.error_events)
 
-def _event_text(key: str, value: t.Any) -> str:
-    return f"{key}: {value}" if isinstance(value, str) else f"{key}: {json.dumps(value)}"
+    @property
+    def warnings(self) -> list[str]:
+        return _event_texts(self.warning_events)
+
+
+def _event_texts(events: dict[tuple[str, str], int]) -> list[str]:
+    """A SUT can make LoadGen log the same error once per sample: say it once, with the count."""
+    texts = []
+    for (key, value), count in events.items():
+        text = f"{key}: {value}"
+        texts.append(text if count == 1 else f"{text} (logged {count} times)")
+    return texts
 
 
 def read_detail_log(path: str) -> DetailLog:
-    """Parse a detail log; unreadable lines become `problems` (line number, message)."""
+    """Parse a detail log; unreadable lines become `problems` (line number, message).
+
+    Error and warning records are counted in error_events/warning_events, not kept in
+    `values`: a SUT that trips LoadGen on every sample logs one per sample.
+    """
     log = DetailLog()
     values = log.values
     repeated = log.repeated
     loads = json.loads
+    dumps = json.dumps
     skip = len(MLLOG_PREFIX)
     bad_json: list[tuple[int, str]] = []
     foreign: list[int] = []
@@ -60,16 +78,18 @@ def read_detail_log(path: str) -> DetailLog:
                 record = loads(line[skip:])
                 key = record["key"]
                 value = record.get("value")
+                meta = record.get("metadata")
             except (ValueError, TypeError, KeyError, AttributeError) as exc:
                 bad_json.append((lineno, _json_problem(line, exc)))
                 continue
-            if key in values:
+            if meta and (meta.get("is_error") or meta.get("is_warning")):
+                events = log.error_events if meta.get("is_error") else log.warning_events
+                event = (key, value if isinstance(value, str) else dumps(value))
+                events[event] = events.get(event, 0) + 1
+            elif key in values:
                 repeated.setdefault(key, [values[key]]).append(value)
             else:
                 values[key] = value
-            meta = record.get("metadata")
-            if meta and (meta.get("is_error") or meta.get("is_warning")):
-                (log.errors if meta.get("is_error") else log.warnings).append(_event_text(key, value))
     log.lines = lineno
     log.records = lineno - len(foreign) - len(bad_json)
     log.problems.extend(bad_json[:_MAX_BAD_LINES_LISTED])

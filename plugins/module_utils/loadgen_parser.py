@@ -81,6 +81,7 @@ def parse_result_dir(path: str, benchmark: str | None = None) -> ResultRecord:
         reader.require_logs(detail, summary)
     _set_status(record, status, keys, finished)
     _check_lost_samples(record)
+    _check_latency_signs(record)
     return record
 
 
@@ -298,3 +299,16 @@ def _check_lost_samples(record: ResultRecord) -> None:
         record.errors.append(
             f"{lost} of {record.samples_issued} issued samples never completed ({record.samples_completed} did)"
         )
+
+
+def _check_latency_signs(record: ResultRecord) -> None:
+    """LoadGen prints what it computed even when it is nonsense: a response with one token
+    gives no time per output token, and LoadGen reports negative TPOT for it."""
+    for name in ("latency_ns", "ttft_ns", "tpot_ns"):
+        table = getattr(record, name) or {}
+        negative = sorted(stat for stat, value in table.items() if isinstance(value, (int, float)) and value < 0)
+        if negative:
+            record.warnings.append(
+                f"{name} has negative values ({', '.join(negative)}): LoadGen could not measure it"
+                + (" (responses with fewer than 2 tokens?)" if name == "tpot_ns" else "")
+            )

@@ -27,6 +27,7 @@ class LoadGenRunSpec:
     settings: tuple[str, ...]
     expect_valid: bool | None
     tokens: int = LLM_TOKENS
+    expect_errors: bool = False
 
     def command(self, output: pathlib.Path) -> list[str]:
         command = [sys.executable, str(MAKE_RUN), "--scenario", self.scenario, "--mode", self.mode,
@@ -54,6 +55,10 @@ LOADGEN_RUNS = {
     "multistream_performance": LoadGenRunSpec(
         "MultiStream", "performance", "resnet50",
         ("min_duration_ms=100", "min_query_count=700", "multi_stream_expected_latency_ns=20000"), True, tokens=0),
+    # A SUT answering with one token: LoadGen logs an error per sample and computes a negative TPOT.
+    "server_one_token": LoadGenRunSpec(
+        "Server", "performance", "llama3_1-8b",
+        ("min_duration_ms=200", "min_query_count=1000", "server_target_qps=4000"), True, tokens=1, expect_errors=True),
 }
 
 

@@ -23,7 +23,7 @@ def test_every_run_is_complete_and_read_without_problems(records, name):
     assert (record.scenario, record.mode) == (spec.scenario, spec.mode)
     assert record.valid is spec.expect_valid
     assert record.loadgen["version"].startswith("6.")
-    assert record.errors == []
+    assert bool(record.errors) is spec.expect_errors
 
 
 @pytest.mark.parametrize("name", sorted(n for n, s in LOADGEN_RUNS.items() if s.mode == "performance"))
@@ -88,3 +88,17 @@ def test_accuracy_runs_have_no_headline_and_count_logged_samples(records, name):
 def test_records_survive_a_json_round_trip(records):
     for record in records.values():
         assert json.loads(json.dumps(record.to_dict()))["status"] == "complete"
+
+
+def test_an_error_logged_per_sample_is_reported_once_with_its_count(records):
+    record = records["server_one_token"]
+    [error] = record.errors
+    assert error == f"error_runtime: Number of tokens need to be greater than 1 (logged {record.samples_issued} times)"
+    assert "error_runtime" not in record.extra
+
+
+def test_negative_tpot_from_one_token_answers_is_flagged(records):
+    record = records["server_one_token"]
+    assert record.tpot_ns["p50"] < 0
+    assert any(w.startswith("tpot_ns has negative values") for w in record.warnings)
+    assert not any("negative" in w for w in records["server_performance"].warnings)
