@@ -130,3 +130,38 @@ def test_report_role_fails_the_play_for_a_host_that_regressed(upgrade_runs, repo
     assert "regression against baseline" in result.stdout and "beyond noise and 5%: host-b" in result.stdout
     markdown = (tmp_path / "results" / "after" / "report.md").read_text()
     assert "| host-b | Server | completed_tokens_per_second | 128,541 | 102,833 | -20.0% |" in markdown
+
+
+def test_report_verdict_reaches_awx_through_set_stats(upgrade_runs, repo_root, tmp_path):
+    ansible_runner = pytest.importorskip("ansible_runner")
+    results_tmp, _, baseline = upgrade_runs
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "report.yml").write_text(
+        "- name: Report against the baseline\n  hosts: localhost\n  gather_facts: false\n  roles:\n"
+        "    - role: fleetbench.llm.report\n")
+    variables = {"fleetbench_run_id": "before", "fleetbench_report_results_dir": str(results_tmp / "results"),
+                 "fleetbench_report_baseline": str(baseline), "fleetbench_report_tolerance_pct": 5}
+    runner = ansible_runner.run(
+        private_data_dir=str(tmp_path), project_dir=str(project), playbook="report.yml", quiet=True,
+        inventory=f"localhost ansible_connection=local ansible_python_interpreter={sys.executable}",
+        extravars=variables,
+        envvars={"ANSIBLE_CONFIG": str(repo_root / "ansible.cfg"),
+                 "ANSIBLE_COLLECTIONS_PATH": str(repo_root / "collections")},
+    )
+    stats = next(e for e in runner.events if e.get("event") == "playbook_on_stats")
+
+    assert runner.rc == 0
+    verdict = stats["event_data"]["artifact_data"]["fleetbench_report"]
+    assert verdict["passed"] is True and verdict["regressions"] == [] and verdict["run_id"] == "before"
+    assert verdict["report"].endswith("results/before/report.html")
+
+
+def test_formats_option_limits_what_the_callback_writes(repo_root, ansible_bin, tmp_path, corpus_dir):
+    local = f"ansible_connection=local ansible_python_interpreter={sys.executable}"
+    result = _run_playbook(repo_root, ansible_bin, tmp_path, corpus_dir, [f"host-a {local} fleetbench_test_folder={L02_SERVER}"],
+                           extra_env={"FLEETBENCH_RESULTS_FORMATS": "json"})
+
+    assert result.returncode == 0, result.stdout[-2000:]
+    written = sorted(p.name for p in (tmp_path / "results" / "it-run").iterdir())
+    assert written == ["report.html", "report.json", "report.md", "results.json"]

@@ -1,0 +1,36 @@
+"""The filters as Ansible calls them: a one-line AnsibleFilterError on bad input, never a traceback."""
+from __future__ import annotations
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.fleetbench.llm.plugins.filter.fleet_report import FilterModule
+from tests.pytest_plugins.report import L01_OFFLINE
+
+FILTERS = FilterModule().filters()
+
+
+def test_filters_are_registered_under_their_names():
+    assert set(FILTERS) == {"fleet_report", "compare_runs"}
+
+
+@pytest.mark.parametrize("results, message", [
+    ("not a mapping", "fleet_report: results must be a mapping (results.json), got str"),
+    ({"run_id": "r1"}, "fleet_report: results has no 'records' list: is this a results.json written by fleetbench.llm.results?"),
+])
+def test_fleet_report_names_what_is_wrong_with_its_input(results, message):
+    with pytest.raises(AnsibleFilterError) as raised:
+        FILTERS["fleet_report"](results)
+    assert raised.value.message == message
+
+
+def test_compare_runs_rejects_a_baseline_that_is_not_a_results_document(replay_run, results_document):
+    with pytest.raises(AnsibleFilterError, match="^compare_runs: results has no 'records' list"):
+        FILTERS["compare_runs"](results_document([replay_run(L01_OFFLINE, "a")]), {"records": None})
+
+
+def test_fleet_report_returns_all_three_formats_and_the_verdict(replay_run, results_document):
+    report = FILTERS["fleet_report"](results_document([replay_run(L01_OFFLINE, "a")]), default_noise_pct=2)
+    assert set(report) == {"markdown", "html", "json", "verdict"}
+    assert report["verdict"] == {"passed": True, "errors": 0, "regressions": []}
+    assert "Noise band: assumed 2%" in report["markdown"]
