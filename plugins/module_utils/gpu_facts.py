@@ -71,7 +71,8 @@ def read_smi_xml(run_command, smi: str) -> dict:
     try:
         parsed = parse_smi_xml(out)
     except GpuOutputError as error:
-        raise GpuOutputError(f"{smi} -q -x: {error}", "") from None
+        error.args = (f"{smi} -q -x: {error}",)
+        raise
     return {"driver_loaded": True, **parsed}
 
 
@@ -80,7 +81,11 @@ def read_smi_csv(run_command, smi: str) -> dict:
     found, out = _run_smi(run_command, [smi, f"--query-gpu={','.join(QUERY_FIELDS)}", fmt])
     if found is not None:
         return found
-    rows = parse_query_csv(out, QUERY_FIELDS)
+    try:
+        rows = parse_query_csv(out, QUERY_FIELDS)
+    except GpuOutputError as error:
+        error.args = (f"{smi} --query-gpu: {error}",)
+        raise
     _, apps = _run_smi(run_command, [smi, f"--query-compute-apps={','.join(PROCESS_QUERY_FIELDS)}", fmt])
     processes = parse_query_csv(apps, PROCESS_QUERY_FIELDS) if apps.strip() else []
     # The CUDA version is not a query field every driver accepts; the table header has it.
