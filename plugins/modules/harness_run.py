@@ -1,0 +1,228 @@
+#!/usr/bin/python
+# Copyright: fleetbench developers
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: harness_run
+short_description: Run one fleetbench-harness benchmark on a host, bounded by a timeout
+version_added: "0.1.0"
+description:
+  - Starts C(fleetbench-harness run) for one scenario and mode in its own process group,
+    detached from the connection, then watches its status file until it ends.
+  - The action plugin of the same name drives the run from the controller. It starts the run,
+    polls it every O(poll_interval) seconds and prints a progress line when the phase or the
+    sample count moves. It writes the last status and the tail of the harness log into
+    O(progress_dir) on the controller at each poll, so a host lost mid-run still leaves its
+    partial logs behind.
+  - When the run exceeds O(timeout), the whole process group (harness and vLLM engine
+    processes) is stopped and the task fails with the cause.
+  - The task fails when the harness exits non-zero, is killed, times out or the host is lost.
+    Its result holds the one-line cause and the files the run left.
+options:
+  harness:
+    description: Path of the C(fleetbench-harness) command on the host.
+    type: path
+    required: true
+  output:
+    description: Output folder of the run on the host. It is emptied before the run starts.
+    type: path
+    required: true
+  scenario:
+    description: Scenario as the harness takes it.
+    type: str
+    required: true
+    choices: [Offline, Server, Interactive, SingleStream]
+  mode:
+    description: LoadGen mode.
+    type: str
+    default: performance
+    choices: [performance, accuracy]
+  model:
+    description: Model folder on the host.
+    type: path
+    required: true
+  dataset:
+    description: Dataset file on the host.
+    type: path
+    required: true
+  dataset_sha256:
+    description: Checksum the harness verifies before running.
+    type: str
+  profile:
+    description: LoadGen profile; C(quick) runs in seconds and is never compliant.
+    type: str
+    default: official
+    choices: [official, quick]
+  total_sample_count:
+    description: Use only the first N samples of the dataset.
+    type: int
+  loadgen_settings:
+    description: LoadGen settings passed as C(--loadgen-setting KEY=VALUE).
+    type: dict
+    default: {}
+  engine_args:
+    description: vLLM engine arguments passed as C(--engine-arg KEY=VALUE).
+    type: dict
+    default: {}
+  environment:
+    description: Extra environment variables for the harness (e.g. C(VLLM_CPU_KVCACHE_SPACE)).
+    type: dict
+    default: {}
+  timeout:
+    description: Seconds the run may take before its process group is stopped.
+    type: int
+    default: 3600
+  poll_interval:
+    description: Seconds between two looks at the status file.
+    type: int
+    default: 5
+  progress_dir:
+    description:
+      - Folder on the controller that receives the last status file and the log tails at
+        each poll. Nothing is written when unset.
+    type: path
+  label:
+    description: Prefix of the progress lines, for example C(Offline/performance #1).
+    type: str
+  step:
+    description:
+      - Internal; the action plugin calls the module with C(start), C(poll) and C(stop).
+        Leave unset.
+    type: str
+    choices: [start, poll, stop]
+  wait:
+    description: Internal; seconds the C(poll) step waits for the run to end before answering.
+    type: float
+    default: 0
+attributes:
+  action:
+    support: full
+  check_mode:
+    support: full
+    details: In check mode nothing is started; the result says what would run.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+author:
+  - fleetbench developers
+"""
+
+EXAMPLES = r"""
+- name: Run Offline performance with the quick profile, at most ten minutes
+  fleetbench.llm.harness_run:
+    harness: /opt/fleetbench/venvs/harness-0.1.0/bin/fleetbench-harness
+    output: /var/lib/fleetbench/runs/20250101T000000Z/Offline/performance/1
+    scenario: Offline
+    mode: performance
+    model: /var/lib/fleetbench/models/tiny-llama
+    dataset: /var/lib/fleetbench/datasets/synthetic.json
+    profile: quick
+    loadgen_settings:
+      offline_expected_qps: 20
+    engine_args:
+      max_model_len: 1024
+    timeout: 600
+    progress_dir: "{{ playbook_dir }}/results/20250101T000000Z/{{ inventory_hostname }}/Offline/performance/1"
+  register: fleetbench_run
+"""
+
+RETURN = r"""
+outcome:
+  description: C(done) (the harness exited 0), C(failed), C(timeout) or C(lost) (host unreachable mid-run).
+  returned: always
+  type: str
+  sample: done
+cause:
+  description: One line saying why the run did not finish; null when it did.
+  returned: always
+  type: str
+  sample: "harness exit 3: engine failed to load /models/broken: config.json not found"
+exit_code:
+  description: Exit code of the harness; 128+N when killed by signal N; null when unknown.
+  returned: always
+  type: int
+  sample: 0
+status:
+  description: Last content of C(fleetbench_status.json) (phase, samples, tokens/s).
+  returned: always
+  type: dict
+files:
+  description: Files in the output folder when the run ended.
+  returned: always
+  type: list
+  elements: str
+  sample: [fleetbench_run.json, fleetbench_status.json, harness.log, mlperf_log_detail.txt]
+output:
+  description: Output folder on the host.
+  returned: always
+  type: str
+elapsed_s:
+  description: Seconds from start to end as seen by the controller.
+  returned: always
+  type: float
+command:
+  description: The harness command line.
+  returned: always
+  type: list
+  elements: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.fleetbench.llm.plugins.module_utils.harness_command import harness_command
+from ansible_collections.fleetbench.llm.plugins.module_utils.harness_process import (
+    HarnessProcessError,
+    poll,
+    start,
+    stop,
+)
+
+ARGUMENT_SPEC = dict(
+    harness=dict(type="path", required=True),
+    output=dict(type="path", required=True),
+    scenario=dict(type="str", required=True, choices=["Offline", "Server", "Interactive", "SingleStream"]),
+    mode=dict(type="str", default="performance", choices=["performance", "accuracy"]),
+    model=dict(type="path", required=True),
+    dataset=dict(type="path", required=True),
+    dataset_sha256=dict(type="str"),
+    profile=dict(type="str", default="official", choices=["official", "quick"]),
+    total_sample_count=dict(type="int"),
+    loadgen_settings=dict(type="dict", default={}),
+    engine_args=dict(type="dict", default={}),
+    environment=dict(type="dict", default={}),
+    timeout=dict(type="int", default=3600),
+    poll_interval=dict(type="int", default=5),
+    progress_dir=dict(type="path"),
+    label=dict(type="str"),
+    step=dict(type="str", choices=["start", "poll", "stop"]),
+    wait=dict(type="float", default=0),
+)
+
+
+def run_step(params: dict, check_mode: bool) -> dict:
+    command = harness_command(params)
+    if params["step"] == "start":
+        if check_mode:
+            return {"changed": True, "command": command}
+        env = {str(k): str(v) for k, v in params["environment"].items()}
+        return dict(start(command, params["output"], env), changed=True, command=command)
+    if params["step"] == "poll":
+        return dict(poll(params["output"], params["wait"]), changed=False)
+    return dict(stop(params["output"]), changed=True)
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    if module.params["step"] is None:
+        module.fail_json(msg="harness_run runs through its action plugin: call it as fleetbench.llm.harness_run")
+    try:
+        module.exit_json(**run_step(module.params, module.check_mode))
+    except HarnessProcessError as exc:
+        module.fail_json(msg=f"{module.params['output']}: {exc}")
+
+
+if __name__ == "__main__":
+    main()
