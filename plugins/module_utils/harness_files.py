@@ -3,6 +3,7 @@
 """Read the files the fleetbench harness writes beside LoadGen's (docs/contract/README.md)."""
 from __future__ import annotations
 
+import datetime
 import json
 import typing as t
 
@@ -34,3 +35,15 @@ def status_problem(status: t.Mapping[str, t.Any]) -> str | None:
     if phase not in PHASES:
         return f"'phase' is {phase!r}, expected one of {', '.join(PHASES)}"
     return None
+
+
+def status_age_s(status: t.Mapping[str, t.Any], now: datetime.datetime) -> float | None:
+    """Seconds since the harness last rewrote its status file; None when `updated_at` is unreadable."""
+    text = str(status.get("updated_at") or "")
+    try:
+        updated = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if updated.tzinfo is None:
+        updated = updated.replace(tzinfo=datetime.timezone.utc)
+    return (now - updated).total_seconds()

@@ -10,6 +10,7 @@ off as final.
 """
 from __future__ import annotations
 
+import datetime
 import math
 import os
 import typing as t
@@ -20,6 +21,7 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.harness_files impor
     RUN_FILE,
     STATUS_FILE,
     read_json_object,
+    status_age_s,
     status_problem,
 )
 from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_accuracy import (
@@ -52,8 +54,17 @@ class LoadGenDirError(Exception):
     """The folder cannot be read at all; the message is one line naming it."""
 
 
-def parse_result_dir(path: str, benchmark: str | None = None) -> ResultRecord:
-    """The result record for one LoadGen output folder (raises LoadGenDirError if unusable)."""
+def parse_result_dir(
+    path: str,
+    benchmark: str | None = None,
+    stale_after_s: float | None = None,
+    now: datetime.datetime | None = None,
+) -> ResultRecord:
+    """The result record for one LoadGen output folder (raises LoadGenDirError if unusable).
+
+    A harness status file still in progress but not rewritten for `stale_after_s` seconds
+    (the harness refreshes it every second) means the harness died: the record is `partial`.
+    """
     if not os.path.exists(path):
         raise LoadGenDirError(f"{path}: no such directory")
     if not os.path.isdir(path):
@@ -80,6 +91,8 @@ def parse_result_dir(path: str, benchmark: str | None = None) -> ResultRecord:
     if expect_finished:
         reader.require_logs(detail, summary)
     _set_status(record, status, keys, finished)
+    if record.status == "running" and stale_after_s is not None:
+        _check_stale(record, status, stale_after_s, now or datetime.datetime.now(datetime.timezone.utc))
     _check_lost_samples(record)
     _check_latency_signs(record)
     return record
@@ -259,6 +272,8 @@ def _fill_from_harness(
     benchmark: str | None,
 ) -> None:
     record.run_info = run_info
+    if status is not None:
+        record.extra["fleetbench_status"] = status
     run_info = run_info or {}
     record.benchmark = benchmark or run_info.get("model_key")
     record.scenario_label = run_info.get("scenario") or record.scenario
@@ -291,6 +306,17 @@ def _set_status(
         record.status = "partial"
     if record.status == "complete" and record.mode != "accuracy":
         record.valid = keys.values.get(_PERFORMANCE_KEY) == "VALID"
+
+
+def _check_stale(record: ResultRecord, status: dict[str, t.Any], stale_after_s: float, now: datetime.datetime) -> None:
+    age = status_age_s(status, now)
+    if age is not None and age > stale_after_s:
+        record.status = "partial"
+        record.add_problem(
+            STATUS_FILE,
+            f"phase '{status['phase']}' last updated {age:.0f} s ago (more than {stale_after_s:.0f} s):"
+            " the harness stopped without finishing",
+        )
 
 
 def _check_lost_samples(record: ResultRecord) -> None:

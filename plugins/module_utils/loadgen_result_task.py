@@ -34,9 +34,9 @@ def not_final_reason(record: dict[str, t.Any]) -> str:
     return ", ".join(reasons) or "not final"
 
 
-def run_loadgen_result(path: str, benchmark: str | None, require_complete: bool) -> TaskOutcome:
+def run_loadgen_result(path: str, benchmark: str | None, stale_after: int, require_complete: bool) -> TaskOutcome:
     try:
-        record = parse_result_dir(path, benchmark)
+        record = parse_result_dir(path, benchmark, stale_after_s=stale_after or None)
     except LoadGenDirError as exc:
         return TaskOutcome(result={"changed": False}, failure=str(exc))
     data = record.to_dict()

@@ -35,6 +35,16 @@ options:
       - Benchmark or model key to record, such as C(llama3_1-8b). LoadGen's logs do not name it.
       - Defaults to C(model_key) from C(fleetbench_run.json) when that file is present.
     type: str
+  stale_after:
+    description:
+      - Seconds after which a C(fleetbench_status.json) still in progress counts as abandoned.
+        The harness rewrites it every second, so an old one means the harness died; the
+        result is then C(partial) instead of C(running), with a problem saying so.
+      - Compares the file's C(updated_at) with the clock of the machine the module runs on;
+        allow for clock skew when parsing fetched files on the controller.
+      - V(0) never calls a run abandoned.
+    type: int
+    default: 300
   require_complete:
     description:
       - Fail the task unless the result is final, meaning LoadGen finished, every file read
@@ -62,6 +72,7 @@ EXAMPLES = r"""
   fleetbench.llm.loadgen_result:
     path: "results/{{ fleetbench_run_id }}/{{ inventory_hostname }}/Offline/performance"
     benchmark: llama3_1-8b
+    stale_after: 900
     require_complete: true
   delegate_to: localhost
 
@@ -176,13 +187,15 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_result_task
 ARGUMENT_SPEC = {
     "path": {"type": "path", "required": True},
     "benchmark": {"type": "str"},
+    "stale_after": {"type": "int", "default": 300},
     "require_complete": {"type": "bool", "default": False},
 }
 
 
 def main() -> None:
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    outcome = run_loadgen_result(module.params["path"], module.params["benchmark"], module.params["require_complete"])
+    params = module.params
+    outcome = run_loadgen_result(params["path"], params["benchmark"], params["stale_after"], params["require_complete"])
     for warning in outcome.warnings:
         module.warn(warning)
     if outcome.failure:
