@@ -53,10 +53,20 @@ def field_paths(field: str) -> tuple:
     """Catalogue name, or a fact path of its own ('gpus[].compute_mode', 'host.kernel')."""
     if field in FIELD_PATHS:
         return FIELD_PATHS[field]
-    if not field or any(part == "" for part in field.replace("[]", "").split(".")):
-        raise DriftError(f"drift field {field!r} is neither a known field "
-                         f"({', '.join(FIELD_PATHS)}) nor a fact path")
     return (field,)
+
+
+def check_fields(fields: list, host_facts: dict) -> None:
+    """A field is a catalogue name or a path whose first key some host's facts have:
+    a typo must not pass as a field on which every host 'agrees'."""
+    if not host_facts:
+        return
+    for field in fields:
+        head = str(field).split(".")[0].replace("[]", "")
+        if field in FIELD_PATHS or (field and any(head in facts for facts in host_facts.values())):
+            continue
+        raise DriftError(f"drift field {field!r} is neither a known field "
+                         f"({', '.join(FIELD_PATHS)}) nor a path into the gpu_facts facts")
 
 
 def _lookup(facts: t.Any, path: str) -> t.Any:
@@ -112,9 +122,8 @@ def drift_report(host_facts: dict, down: dict | None = None, fields: t.Iterable 
     that did not."""
     down = dict(down or {})
     chosen = list(fields) if fields else list(DEFAULT_FIELDS)
-    for field in chosen:
-        field_paths(field)
     compared = {h: f for h, f in host_facts.items() if h not in down}
+    check_fields(chosen, compared)
     rows = [compare_field(compared, field) for field in chosen]
     differing = [row["field"] for row in rows if row["differs"]]
     report = {

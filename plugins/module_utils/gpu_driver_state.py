@@ -56,12 +56,12 @@ def parse_rpm_query(text: str) -> dict:
 
 
 def parse_versionlock(text: str) -> list:
-    """`dnf versionlock list` lines such as 'nvidia-driver-3:570.133.20-1.el9.*' -> names."""
+    """`dnf versionlock list` entries 'NAME-[EPOCH:]VERSION-RELEASE.*' -> package names."""
     names = []
     for line in text.splitlines():
-        found = re.match(r"^(?:\d+:)?([A-Za-z0-9_.+-]+?)-(?:\d+:)?\d[^\s]*$", line.strip())
-        if found:
-            names.append(found.group(1))
+        parts = line.strip().rsplit("-", 2)
+        if len(parts) == 3 and re.match(r"^(?:\d+:)?\d[\w.+~]*$", parts[1]):
+            names.append(parts[0])
     return names
 
 
