@@ -1,0 +1,77 @@
+"""Summing up a run across the fleet: failed hosts, their one-line causes, fleet totals."""
+from __future__ import annotations
+
+import json
+
+from ansible_collections.fleetbench.llm.plugins.module_utils.benchmark_summary import (
+    fleet_totals,
+    summarize,
+    write_summary,
+)
+
+
+def record(host, value, status="complete", scenario="Offline", repeat=1, name="tokens_per_second", **extra):
+    return dict({"host": host, "run_id": "r1", "repeat": repeat, "scenario": scenario, "scenario_label": scenario,
+                 "mode": "performance", "status": status, "valid": True, "samples_issued": 64,
+                 "samples_completed": 64, "headline": {"name": name, "value": value, "unit": "tokens/s"},
+                 "source": {"dir": f"results/r1/{host}/{scenario}/performance"}}, **extra)
+
+
+def test_a_run_failure_is_one_line_with_host_scenario_cause_and_logs():
+    failure = {"host": "n2", "scenario": "Server", "mode": "performance", "repeat": 1,
+               "cause": "harness killed by SIGKILL in phase running", "log_dir": "results/r1/n2/Server/performance"}
+    summary = summarize("r1", "per_host", ["n1", "n2"], [record("n1", 10.0)], [failure], [], ["n1", "n2"])
+    assert summary["failed_hosts"] == ["n2"]
+    assert summary["failure_lines"] == {"n2": [
+        "n2 Server/performance #1: harness killed by SIGKILL in phase running (logs: results/r1/n2/Server/performance)"]}
+    assert summary["hosts"]["n1"]["status"] == "ok" and summary["hosts"]["n1"]["runs_final"] == 1
+
+
+def test_a_host_failure_names_its_stage():
+    failure = {"host": "n3", "stage": "check", "cause": "unreachable: connection refused"}
+    summary = summarize("r1", "per_host", ["n3"], [], [], [failure], [])
+    assert summary["failure_lines"]["n3"] == ["n3: check failed: unreachable: connection refused"]
+    assert summary["hosts"]["n3"]["failed_stage"] == "check"
+
+
+def test_a_host_that_vanished_without_a_recorded_cause_still_counts_as_failed():
+    summary = summarize("r1", "per_host", ["n1", "n4"], [record("n1", 1.0)], [], [], ["n1"])
+    assert summary["failed_hosts"] == ["n4"]
+    assert "did not reach the end" in summary["failure_lines"]["n4"][0]
+
+
+def test_fleet_total_sums_only_final_runs_and_lists_the_missing_hosts():
+    records = [record("n1", 100.0), record("n2", 120.0), record("n3", 80.0, status="partial")]
+    (total,) = fleet_totals(records, ["n1", "n2", "n3"])
+    assert total["total"] == 220.0
+    assert total["per_host"] == {"n1": 100.0, "n2": 120.0}
+    assert total["mean_per_host"] == 110.0
+    assert total["hosts_missing"] == ["n3"]
+
+
+def test_a_run_that_lost_samples_is_not_in_the_fleet_total():
+    (total,) = fleet_totals([record("n1", 100.0), record("n2", 90.0, samples_completed=60)], ["n1", "n2"])
+    assert total["per_host"] == {"n1": 100.0}
+
+
+def test_latencies_are_never_summed_across_hosts():
+    records = [record(h, 5e6, scenario="SingleStream", name="p90_latency_ns") for h in ("n1", "n2")]
+    (total,) = fleet_totals(records, ["n1", "n2"])
+    assert total["total"] is None and total["mean_per_host"] == 5e6
+
+
+def test_fleet_totals_are_per_scenario_and_repeat():
+    records = [record("n1", 1.0, repeat=1), record("n1", 2.0, repeat=2), record("n1", 3.0, scenario="Server")]
+    keys = [(t["scenario"], t["repeat"]) for t in fleet_totals(records, ["n1"])]
+    assert keys == [("Offline", 1), ("Offline", 2), ("Server", 1)]
+
+
+def test_per_host_mode_has_no_fleet_totals_and_fleet_mode_has():
+    assert "fleet_totals" not in summarize("r1", "per_host", ["n1"], [record("n1", 1.0)], [], [], ["n1"])
+    assert summarize("r1", "fleet", ["n1"], [record("n1", 1.0)], [], [], ["n1"])["fleet_totals"]
+
+
+def test_summary_is_written_under_the_run_id(tmp_path):
+    path = write_summary(str(tmp_path), "r1", {"run_id": "r1"})
+    assert path == str(tmp_path / "r1" / "benchmark.json")
+    assert json.loads((tmp_path / "r1" / "benchmark.json").read_text()) == {"run_id": "r1"}
