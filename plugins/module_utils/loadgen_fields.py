@@ -114,6 +114,9 @@ def throughput(keys: KeyReader, scenario: str | None) -> dict[str, t.Any]:
     token_key, tokens = keys.first(
         "result_completed_tokens_per_second", "result_tokens_per_second", "result_inferred_tokens_per_second"
     )
+    if tokens is None and scenario in ("SingleStream", "MultiStream"):
+        # A summary prints these scenarios' tokens/s only as "TPS w/ loadgen overhead".
+        tokens = keys.get("result_token_throughput_with_loadgen_overhead")
     return {
         "samples_per_second": samples,
         "tokens_per_second": tokens,

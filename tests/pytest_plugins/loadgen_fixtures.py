@@ -48,6 +48,10 @@ LOADGEN_RUNS = {
     "server_performance": LoadGenRunSpec(
         "Server", "performance", "llama3_1-8b",
         ("min_duration_ms=200", "min_query_count=1000", "server_target_qps=4000"), True),
+    # Interactive is a Server run under the interactive model key's tighter TTFT/TPOT limits.
+    "interactive_performance": LoadGenRunSpec(
+        "Server", "performance", "llama3_1-8b-interactive",
+        ("min_duration_ms=200", "min_query_count=1000", "server_target_qps=4000"), True),
     "server_accuracy": LoadGenRunSpec("Server", "accuracy", "llama3_1-8b", ("server_target_qps=4000",), None),
     "singlestream_performance": LoadGenRunSpec(
         "SingleStream", "performance", "llama3_1-8b",

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
@@ -102,3 +103,29 @@ def test_negative_tpot_from_one_token_answers_is_flagged(records):
     assert record.tpot_ns["p50"] < 0
     assert any(w.startswith("tpot_ns has negative values") for w in record.warnings)
     assert not any("negative" in w for w in records["server_performance"].warnings)
+
+
+def test_interactive_run_carries_the_interactive_limits(records):
+    record = records["interactive_performance"]
+    assert record.scenario == "Server" and record.valid is True
+    assert (record.settings["ttft_latency_ns"], record.settings["tpot_latency_ns"]) == (500_000_000, 30_000_000)
+    assert records["server_performance"].settings["ttft_latency_ns"] == 2_000_000_000
+
+
+@pytest.mark.parametrize("name", sorted(n for n, s in LOADGEN_RUNS.items() if s.mode == "performance"))
+def test_loadgen_6_summary_alone_gives_the_same_numbers(loadgen_runs, records, tmp_path, name):
+    """LoadGen 6 reworded the summary ("Time per Output Token"); the fallback still reads it."""
+    (tmp_path / "mlperf_log_summary.txt").write_bytes((loadgen_runs[name] / "mlperf_log_summary.txt").read_bytes())
+    fallback = parse_result_dir(str(tmp_path))
+    record = records[name]
+    assert (fallback.scenario, fallback.mode) == (record.scenario, record.mode)
+    assert {r["check"] for r in fallback.invalid_reasons} == {r["check"] for r in record.invalid_reasons}
+    for field in ("latency_ns", "ttft_ns", "tpot_ns"):
+        assert getattr(fallback, field) == getattr(record, field), field
+    for field in ("samples_per_second", "tokens_per_second"):
+        expected, actual = getattr(record, field), getattr(fallback, field)
+        assert (expected is None) is (actual is None), field
+        # SingleStream's summary has tokens/s only with LoadGen's overhead, a slightly different figure.
+        tolerance = 1e-3 if (record.scenario, field) == ("SingleStream", "tokens_per_second") else 1e-5
+        if expected is not None:
+            assert math.isclose(expected, actual, rel_tol=tolerance, abs_tol=0.006), field

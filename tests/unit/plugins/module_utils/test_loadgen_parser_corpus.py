@@ -147,3 +147,30 @@ def test_corpus_accuracy_scores_are_read(loadgen_corpus_case, parsed):
 def test_corpus_settings_are_reported_compliant(loadgen_corpus_case, parsed):
     # Published results ran with the official 10-minute minimum (or longer).
     assert parsed.compliant is (None if parsed.mode == "accuracy" else True)
+
+
+def _summary_only(tmp_path, folder):
+    copy = tmp_path / "summary_only"
+    copy.mkdir()
+    (copy / "mlperf_log_summary.txt").write_bytes((folder / "mlperf_log_summary.txt").read_bytes())
+    return parse_result_dir(str(copy))
+
+
+def test_corpus_summary_alone_gives_the_same_numbers(loadgen_corpus_case, parsed, tmp_path):
+    """The fallback path reads every LoadGen version's summary wording into the same fields."""
+    fallback = _summary_only(tmp_path, loadgen_corpus_case.path)
+    assert [p["file"] for p in fallback.problems] == ["mlperf_log_detail.txt"]
+    if parsed.mode == "accuracy":
+        assert fallback.scenario is None  # an accuracy summary names nothing
+        return
+    assert (fallback.scenario, fallback.mode, fallback.sut_name) == (parsed.scenario, parsed.mode, parsed.sut_name)
+    assert _failed_checks(fallback) == _failed_checks(parsed)
+    for field in ("samples_per_second", "tokens_per_second"):
+        expected, actual = getattr(parsed, field), getattr(fallback, field)
+        assert (expected is None) is (actual is None) or parsed.scenario in ("SingleStream", "MultiStream"), field
+        if expected is not None and actual is not None:
+            assert _same_printed_number(expected, actual), field
+    for field in ("latency_ns", "ttft_ns", "tpot_ns"):
+        assert getattr(fallback, field) == getattr(parsed, field), field
+    for key in ("target_qps", "min_duration_ms", "min_query_count", "samples_per_query"):
+        assert _same_printed_number(parsed.settings[key], fallback.settings[key]), key
