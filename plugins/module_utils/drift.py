@@ -91,7 +91,9 @@ def _summary(values: t.Any) -> t.Any:
 
 
 def field_value(facts: dict, field: str) -> t.Any:
-    parts = [_summary(_lookup(facts, path)) for path in field_paths(field)]
+    # Only per-GPU paths collapse into one value; a fact that is a list (held_packages) stays one.
+    parts = [_summary(_lookup(facts, path)) if "[]" in path else _lookup(facts, path)
+             for path in field_paths(field)]
     return parts[0] if len(parts) == 1 else " / ".join("-" if p is None else str(p) for p in parts)
 
 

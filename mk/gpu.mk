@@ -1,0 +1,13 @@
+# GPU facts and the drift gate: gpu_facts module, drift_table filter, preflight role/playbook.
+.PHONY: test-gpu test-gpu-testhosts preflight
+
+test-gpu: setup-controller ## gpu_facts + drift gate tests: every nvidia-smi corpus file, stand-in nvidia-smi, ansible-playbook runs (~2.5 min)
+	$(BIN)/pytest tests/unit/plugins/module_utils/test_gpu_smi_corpus.py tests/unit/plugins/module_utils/test_gpu_drift.py \
+	  tests/unit/plugins/module_utils/test_gpu_nvml.py tests/unit/plugins/module_utils/test_gpu_driver_state.py \
+	  tests/unit/standin tests/integration/test_gpu_facts_module.py tests/integration/test_preflight_playbook.py
+
+test-gpu-testhosts: setup-controller ## drift gate over SSH on namespaced Debian hosts with stand-in driver packages (root)
+	$(BIN)/pytest tests/integration/test_preflight_testhosts.py
+
+preflight: setup-controller ## run the drift gate on INVENTORY (default: the localhost inventory)
+	$(BIN)/ansible-playbook -i $(or $(INVENTORY),inventory/localhost) playbooks/preflight.yml
