@@ -22,7 +22,7 @@ def read_json_object(path: str) -> tuple[dict[str, t.Any] | None, str | None]:
         return None, "file is empty"
     try:
         data = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         return None, f"not valid JSON: {exc}"
     if not isinstance(data, dict):
         return None, f"expected a JSON object, found {type(data).__name__}"

@@ -40,7 +40,7 @@ def parse_accuracy_txt(text: str) -> dict[str, t.Any] | None:
         if stripped.startswith("{") and stripped.endswith("}"):
             try:
                 parsed = ast.literal_eval(stripped)
-            except (ValueError, SyntaxError):
+            except (ValueError, SyntaxError, RecursionError, MemoryError):
                 continue
             if isinstance(parsed, dict):
                 scores.update({str(k): _number(v) for k, v in parsed.items()})

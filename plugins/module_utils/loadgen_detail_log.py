@@ -79,7 +79,7 @@ def read_detail_log(path: str) -> DetailLog:
                 key = record["key"]
                 value = record.get("value")
                 meta = record.get("metadata")
-            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
                 bad_json.append((lineno, _json_problem(line, exc)))
                 continue
             if meta and (meta.get("is_error") or meta.get("is_warning")):
@@ -109,6 +109,8 @@ def _json_problem(line: str, exc: Exception) -> str:
         return "':::MLLOG' record has no 'key'"
     if isinstance(exc, (TypeError, AttributeError)):
         return "':::MLLOG' record is not a JSON object"
+    if isinstance(exc, RecursionError):
+        return "':::MLLOG' record nests too deeply to read (garbage?)"
     if not line.endswith("\n"):
         return f"':::MLLOG' record cut off mid-line, file ends here (truncated?): {exc}"
     return f"':::MLLOG' record is not valid JSON: {exc}"

@@ -106,7 +106,7 @@ def latencies(keys: KeyReader, scenario: str | None) -> dict[str, dict[str, t.An
 
 def throughput(keys: KeyReader, scenario: str | None) -> dict[str, t.Any]:
     """samples_per_second, tokens_per_second (Server: completed), and whether tokens are inferred."""
-    _, samples = keys.first("result_completed_samples_per_sec", "result_samples_per_second")
+    samples = keys.first("result_completed_samples_per_sec", "result_samples_per_second")[1]
     if samples is None and scenario in ("SingleStream", "MultiStream"):
         qps = keys.get("result_qps_with_loadgen_overhead")
         per_query = keys.values.get("effective_samples_per_query") or 1
@@ -166,7 +166,7 @@ def _early_stopping_detail(keys: KeyReader) -> str:
 
 def loadgen_build(keys: KeyReader) -> dict[str, t.Any]:
     """{version, git_commit, ...} from 'loadgen_version' ('5.1.0 @ b9ed3c7fec')."""
-    version, _, commit = str(keys.get("loadgen_version") or "").partition(" @ ")
+    version, commit = (str(keys.get("loadgen_version") or "").split(" @ ", 1) + [""])[:2]
     log_message = keys.get("loadgen_git_log_message")
     build = {
         "version": version or None,

@@ -54,12 +54,14 @@ options:
     default: false
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
     details: The module only reads files; check mode returns the same result.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: none
 author:
-  - fleetbench developers
+  - fleetbench developers (@fleetbench)
 """
 
 EXAMPLES = r"""
@@ -178,6 +180,10 @@ loadgen:
       description: LoadGen C(version), C(git_commit) and build date.
       type: dict
       sample: {"version": "6.0.17", "git_commit": "a1b2c3d4e5"}
+    extra:
+      description: Detail-log keys no other field maps, verbatim, and C(accuracy_log_entries).
+      type: dict
+      sample: {"result_scheduled_samples_per_sec": 999.465, "qsl_name": "PyQSL"}
 """
 
 from ansible.module_utils.basic import AnsibleModule

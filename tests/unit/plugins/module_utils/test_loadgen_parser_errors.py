@@ -337,3 +337,17 @@ def test_harness_accuracy_file_wins_over_accuracy_txt(copy_run):
               "gen_num": 13368, "passed": True}
     _write_json(run / "fleetbench_accuracy.json", scores)
     assert parse_result_dir(str(run)).accuracy == scores
+
+
+def test_pathologically_nested_json_is_a_problem_not_a_crash(copy_run):
+    run = copy_run()
+    lines = _lines(run / DETAIL)
+    lines.insert(5, ":::MLLOG " + "[" * 100000 + "\n")
+    (run / DETAIL).write_text("".join(lines))
+    (run / "fleetbench_status.json").write_text("[" * 100000)
+    (run / "accuracy.txt").write_text("{" * 100000 + "\n")
+    record = parse_result_dir(str(run))
+    messages = {(p["file"], p["line"]): p["message"] for p in record.problems}
+    assert "nests too deeply" in messages[(DETAIL, 6)]
+    assert "not valid JSON" in messages[("fleetbench_status.json", None)]
+    assert "no accuracy scores found" in messages[("accuracy.txt", None)]
