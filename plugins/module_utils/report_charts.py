@@ -9,6 +9,7 @@ nothing honest to draw.
 from __future__ import annotations
 
 import io
+import statistics
 import typing as t
 
 try:
@@ -34,26 +35,39 @@ def render_charts(report: t.Mapping[str, t.Any]) -> list[dict[str, str]]:
     for index, group in enumerate(report.get("groups") or []):
         charts.append(_chart(f"throughput-{index}", f"{group['scenario']}: {group['metric']} per host, with the noise band",
                              _throughput, group))
+    rows = [r for r in report.get("rows") or [] if r.get("result") != "ERROR"]
     for key, name in (("ttft_ns", "time to first token"), ("tpot_ns", "time per output token")):
-        rows = [r for r in report.get("rows") or [] if r.get(key) and r.get("result") != "ERROR"]
-        if rows:
-            charts.append(_chart(f"{key}", f"{name} (ms): p50 / p90 / p99 per run", _percentile_bars, rows, key))
-    rows = [r for r in report.get("rows") or [] if len(r.get("latency_ns") or {}) >= 3 and r.get("result") != "ERROR"]
-    if rows:
+        per_host = _median_percentiles(rows, key)
+        if per_host:
+            charts.append(_chart(key, f"{name} (ms): p50 / p90 / p99 per host and scenario (median over repeats)",
+                                 _percentile_bars, per_host))
+    per_host = _median_percentiles(rows, "latency_ns", _PERCENTILE_ORDER)
+    if any(len(values) >= 3 for values in per_host.values()):
         charts.append(_chart("latency-distribution", "per-sample latency distribution (percentiles from the LoadGen log)",
-                             _latency_curve, rows))
+                             _latency_curve, per_host))
     comparison = report.get("comparison")
     if comparison and any(r["before"] and r["after"] for r in comparison.get("rows", [])):
         charts.append(_chart("before-after", "before / after per host", _before_after, comparison))
     return charts
 
 
+def _median_percentiles(rows, key: str, percentiles: tuple[str, ...] = ("p50", "p90", "p99")) -> dict[str, dict[str, float]]:
+    """Per "host scenario", the median over repeats of each percentile: one bar group per host, however many runs."""
+    collected: dict[str, dict[str, list[float]]] = {}
+    for row in rows:
+        values = row.get(key) or {}
+        label = f"{row['host']} {row['scenario']}"
+        for percentile in percentiles:
+            if values.get(percentile) is not None:
+                collected.setdefault(label, {}).setdefault(percentile, []).append(values[percentile])
+    return {label: {p: statistics.median(v) for p, v in values.items()} for label, values in collected.items()}
+
+
 def _chart(chart_id: str, title: str, draw: t.Callable[..., None], *args: t.Any) -> dict[str, str]:
-    figure = Figure(figsize=(8, 3.6), dpi=96)
+    figure = Figure(figsize=(8, 3.6), dpi=96, layout="constrained")
     axes = figure.add_subplot()
     draw(axes, *args)
     axes.grid(axis="y", alpha=0.3)
-    figure.tight_layout()
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", metadata={"Date": None})
     svg = buffer.getvalue()
@@ -61,43 +75,51 @@ def _chart(chart_id: str, title: str, draw: t.Callable[..., None], *args: t.Any)
     return {"id": chart_id, "title": title, "svg": svg[svg.index("<svg"):]}
 
 
-def _run_label(row: t.Mapping[str, t.Any]) -> str:
-    label = f"{row['host']}\n{row['scenario']}"
-    return label if row.get("repeat") is None else f"{label} #{row['repeat']}"
+def _host_ticks(axes, labels: list[str]) -> None:
+    """Readable host labels: horizontal for a few hosts, rotated and small for a fleet."""
+    many = len(labels) > 12
+    axes.set_xticks(range(len(labels)), labels, fontsize=5 if many else 7, rotation=90 if many else 0)
 
 
 def _throughput(axes, group: t.Mapping[str, t.Any]) -> None:
     hosts = group["hosts"]
-    names = [h["host"] for h in hosts]
     medians = [h["median"] for h in hosts]
     low = [h["median"] - min(h["values"]) for h in hosts]
     high = [max(h["values"]) - h["median"] for h in hosts]
     colours = ["#c0392b" if h["verdict"] == "slower" else "#27ae60" if h["verdict"] == "faster" else "#2e86c1" for h in hosts]
-    axes.bar(names, medians, color=colours, yerr=[low, high], capsize=4)
+    axes.bar(range(len(hosts)), medians, color=colours, yerr=[low, high], capsize=2 if len(hosts) > 12 else 4)
     median = group["fleet_median"]
     band = max(h["band_pct"] for h in hosts) / 100
     axes.axhspan(median * (1 - band), median * (1 + band), color="#f5b041", alpha=0.3, label=f"noise band ±{band * 100:.1f}%")
     axes.axhline(median, color="#7d6608", linewidth=1, label="fleet median")
+    _host_ticks(axes, [h["host"] for h in hosts])
     axes.set_ylabel(group["unit"])
     axes.legend(loc="lower right", fontsize=8)
 
 
-def _percentile_bars(axes, rows: list[t.Mapping[str, t.Any]], key: str) -> None:
+def _percentile_bars(axes, per_host: dict[str, dict[str, float]]) -> None:
+    labels = sorted(per_host)
     width = 0.27
-    positions = range(len(rows))
     for offset, percentile in enumerate(("p50", "p90", "p99")):
-        values = [(r[key].get(percentile) or 0) / NS_PER_MS for r in rows]
-        axes.bar([p + (offset - 1) * width for p in positions], values, width, label=percentile)
-    axes.set_xticks(list(positions), [_run_label(r) for r in rows], fontsize=7)
+        values = [per_host[label].get(percentile, 0) / NS_PER_MS for label in labels]
+        axes.bar([p + (offset - 1) * width for p in range(len(labels))], values, width, label=percentile)
+    _host_ticks(axes, [label.replace(" ", "\n", 1) if len(labels) <= 12 else label for label in labels])
     axes.set_ylabel("ms")
     axes.legend(fontsize=8)
 
 
-def _latency_curve(axes, rows: list[t.Mapping[str, t.Any]]) -> None:
-    for row in rows:
-        latency = row["latency_ns"]
-        points = [(_PERCENTILE_X[k], latency[k] / NS_PER_MS) for k in _PERCENTILE_ORDER if latency.get(k) is not None]
-        axes.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=_run_label(row).replace("\n", " "))
+def _latency_curve(axes, per_host: dict[str, dict[str, float]]) -> None:
+    """One curve per host for a few hosts; for a fleet, the median host with the fleet's range."""
+    if len(per_host) <= 12:
+        for label in sorted(per_host):
+            points = [(_PERCENTILE_X[k], per_host[label][k] / NS_PER_MS) for k in _PERCENTILE_ORDER if k in per_host[label]]
+            axes.plot([x for x, _ in points], [y for _, y in points], marker="o", label=label)
+    else:
+        keys = [k for k in _PERCENTILE_ORDER if all(k in values for values in per_host.values())]
+        columns = [[values[k] / NS_PER_MS for values in per_host.values()] for k in keys]
+        xs = [_PERCENTILE_X[k] for k in keys]
+        axes.fill_between(xs, [min(c) for c in columns], [max(c) for c in columns], alpha=0.3, label=f"range of {len(per_host)} hosts")
+        axes.plot(xs, [statistics.median(c) for c in columns], marker="o", label="median host")
     axes.set_xlabel("percentile of samples")
     axes.set_ylabel("latency (ms)")
     axes.legend(fontsize=7)
@@ -109,6 +131,7 @@ def _before_after(axes, comparison: t.Mapping[str, t.Any]) -> None:
     axes.bar([p - 0.2 for p in positions], [r["before"]["median"] for r in rows], 0.4, label="baseline", color="#95a5a6")
     axes.bar([p + 0.2 for p in positions], [r["after"]["median"] for r in rows], 0.4, label="this run",
              color=["#c0392b" if r["regressed"] else "#2e86c1" for r in rows])
-    axes.set_xticks(list(positions), [f"{r['host']}\n{r['scenario']}" for r in rows], fontsize=7)
+    labels = [f"{r['host']} {r['scenario']}" for r in rows]
+    _host_ticks(axes, [label.replace(" ", "\n", 1) if len(labels) <= 12 else label for label in labels])
     axes.set_ylabel(rows[0]["unit"])
     axes.legend(fontsize=8)

@@ -1,0 +1,133 @@
+"""How long the fleet report takes for a large fleet, and where the time goes.
+
+Builds a results document for N hosts x 2 scenarios x R repeats from real corpus runs (the
+project's parser on ../shared/corpus/loadgen; hosts get changed throughput and drivers), then
+times report_data (statistics, explanations, A/B against a baseline), Markdown, HTML (charts
+included) and JSON, median of several runs each. Writes the numbers to BENCHMARKS.md's
+bench-report section.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+import pathlib
+import platform
+import random
+import statistics
+import sys
+import time
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO / "collections"), str(REPO)]
+
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_parser import parse_result_dir  # noqa: E402
+from ansible_collections.fleetbench.llm.plugins.module_utils.report_document import report_data  # noqa: E402
+from ansible_collections.fleetbench.llm.plugins.module_utils.report_render import (  # noqa: E402
+    render_html,
+    render_json,
+    render_markdown,
+)
+
+CORPUS = REPO.parent / "shared" / "corpus" / "loadgen"
+RUNS = ("NVIDIA_v5.1_B200-SXM-180GBx8_TRT_llama3.1-8b_Offline", "NVIDIA_v5.1_B200-SXM-180GBx8_TRT_llama3.1-8b_Server")
+SECTION_START, SECTION_END = "<!-- bench-report:start -->", "<!-- bench-report:end -->"
+
+
+def fleet_document(hosts: int, repeats: int, run_id: str, seed: int) -> dict:
+    rng = random.Random(seed)
+    parsed = [parse_result_dir(str(CORPUS / name)).to_dict() for name in RUNS]
+    records, facts = [], {}
+    for index in range(hosts):
+        host = f"gpu-{index:03d}"
+        old_driver = index % 10 == 0
+        facts[host] = {"gpu": {"driver_version": "535.247.01" if old_driver else "570.133.07",
+                               "cuda_driver_version": "12.2" if old_driver else "12.8",
+                               "gpus": [{"name": "NVIDIA H100 80GB HBM3", "power_limit_enforced_w": 700.0}] * 8}}
+        for base in parsed:
+            for repeat in range(1, repeats + 1):
+                record = copy.deepcopy(base)
+                scale = (0.58 if old_driver else 1.0) * rng.gauss(1.0, 0.01)
+                record["headline"]["value"] *= scale
+                record["tokens_per_second"] *= scale
+                record.update(host=host, run_id=run_id, repeat=repeat)
+                records.append(record)
+    return {"schema_version": 1, "run_id": run_id, "records": records, "hosts": facts}
+
+
+def timed(function, *args, runs: int, **kwargs) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(runs):
+        start = time.process_time()
+        result = function(*args, **kwargs)
+        times.append(time.process_time() - start)
+    return statistics.median(times), result
+
+
+def measure(hosts: int, repeats: int, runs: int) -> list[tuple[str, float, str]]:
+    current, baseline = fleet_document(hosts, repeats, "after", 1), fleet_document(hosts, repeats, "before", 2)
+    data_s, report = timed(report_data, current, baseline=baseline, tolerance_pct=5, runs=runs)
+    md_s, markdown = timed(render_markdown, report, runs=runs)
+    html_s, html = timed(render_html, report, runs=runs)
+    json_s, text = timed(render_json, report, runs=runs)
+    return [
+        ("statistics, explanations, A/B (`report_data`)", data_s, ""),
+        ("Markdown", md_s, f"{len(markdown) / 1e3:,.0f} kB"),
+        (f"HTML with {html.count('<figure')} inline SVG charts", html_s, f"{len(html) / 1e6:,.1f} MB"),
+        ("JSON", json_s, f"{len(text) / 1e6:,.1f} MB"),
+        ("total", data_s + md_s + html_s + json_s, ""),
+    ]
+
+
+def section(hosts: int, repeats: int, runs: int, rows: list[tuple[str, float, str]]) -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    lines = [
+        SECTION_START,
+        "## bench-report: rendering the fleet report",
+        "",
+        "Command: `make bench-report` (runs `python benchmarks/bench_report.py`)",
+        "",
+        f"Machine: {os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}",
+        "",
+        f"Input: {hosts} hosts x 2 scenarios (Offline, Server) x {repeats} repeats = {hosts * 2 * repeats} records, "
+        "built from real corpus runs parsed by the project's parser; every tenth host on an older driver and 42% slower; "
+        "compared with a baseline run of the same size.",
+        "",
+        f"| step (median of {runs}, CPU time) | seconds | output |",
+        "| --- | ---: | --- |",
+        *[f"| {name} | {seconds:.2f} | {size} |" for name, seconds, size in rows],
+        "",
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+        SECTION_END,
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_section(text: str, path: pathlib.Path) -> None:
+    current = path.read_text() if path.exists() else "# Benchmarks\n"
+    if SECTION_START in current and SECTION_END in current:
+        head, rest = current.split(SECTION_START, 1)
+        current = head + text + rest.split(SECTION_END, 1)[1].lstrip("\n")
+    else:
+        current = current.rstrip("\n") + "\n\n" + text
+    path.write_text(current)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hosts", type=int, default=200)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-write", action="store_true", help="print only, leave BENCHMARKS.md alone")
+    args = parser.parse_args()
+    if not CORPUS.is_dir():
+        sys.exit(f"bench-report: the corpus is not at {CORPUS}")
+    text = section(args.hosts, args.repeats, args.runs, measure(args.hosts, args.repeats, args.runs))
+    print(text)
+    if not args.no_write:
+        write_section(text, REPO / "BENCHMARKS.md")
+
+
+if __name__ == "__main__":
+    main()
