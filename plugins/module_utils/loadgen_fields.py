@@ -196,10 +196,12 @@ def sample_counts(keys: KeyReader, finished: bool, mode: str | None) -> tuple[in
     performance mode the generated schedule is an upper bound (SingleStream/MultiStream stop
     early), so only `result_query_count` counts what was issued.
     """
-    per_query = keys.get("generated_samples_per_query") or keys.values.get("effective_samples_per_query")
+    # Read without marking: the query counts stay in `extra` as LoadGen logged them.
+    values = keys.values
+    per_query = values.get("generated_samples_per_query") or values.get("effective_samples_per_query")
     if not finished or per_query is None:
         return None, None
-    queries = keys.get("generated_query_count") if mode == "accuracy" else keys.get("result_query_count")
+    queries = values.get("generated_query_count") if mode == "accuracy" else values.get("result_query_count")
     if queries is None:
         return None, None
     return queries * per_query, queries * per_query

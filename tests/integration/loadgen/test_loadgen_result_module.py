@@ -32,7 +32,9 @@ def test_module_returns_the_record_and_its_top_level_keys(repo_root, ansible_bin
     code, result, _ = run_module(repo_root, ansible_bin, f"path={loadgen_runs['server_performance']}")
     assert code == 0 and result["failed"] is False
     assert result["changed"] is False
-    assert (result["scenario"], result["mode"], result["valid"], result["status"]) == ("Server", "performance", True, "complete")
+    assert (result["scenario"], result["mode"], result["status"]) == ("Server", "performance", "complete")
+    # VALID unless a stalled machine broke the latency bound; either way LoadGen's verdict.
+    assert result["valid"] is result["loadgen"]["valid"] is (result["loadgen"]["invalid_reasons"] == [])
     assert result["samples_per_second"] == result["loadgen"]["samples_per_second"] > 0
     assert result["tokens_per_second"] == result["loadgen"]["headline"]["value"]
     assert result["loadgen"]["ttft_ns"]["p99"] > 0
