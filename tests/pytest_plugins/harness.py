@@ -93,3 +93,24 @@ def make_tiny_dataset(python: pathlib.Path, model: pathlib.Path, samples: int, m
 def tiny_dataset(harness_python: pathlib.Path, tiny_model: pathlib.Path) -> pathlib.Path:
     """64 synthetic samples (100-400 input tokens) in the MLPerf cnn_eval.json format."""
     return make_tiny_dataset(harness_python, tiny_model, samples=64)
+
+
+QUICK_TEST_ARGS = ("--profile", "quick", "--engine-arg", "enforce_eager=true")
+
+
+@pytest.fixture(scope="session")
+def quick_harness_run(harness_python, tiny_model, tiny_dataset, tmp_path_factory):
+    """Run `fleetbench-harness run` once per (scenario, mode) per session on the tiny model with the
+    quick profile; returns (CompletedProcess, output folder). enforce_eager skips torch.compile,
+    which would cost 20-30 s per engine start here."""
+    done: dict[tuple[str, str], tuple[subprocess.CompletedProcess, pathlib.Path]] = {}
+
+    def run(scenario: str, mode: str):
+        if (scenario, mode) not in done:
+            output = tmp_path_factory.mktemp(f"{scenario}-{mode}")
+            result = run_harness(harness_python, "run", "--scenario", scenario, "--mode", mode, "--model", tiny_model,
+                                 "--dataset", tiny_dataset, "--output", output, *QUICK_TEST_ARGS)
+            done[scenario, mode] = (result, output)
+        return done[scenario, mode]
+
+    return run

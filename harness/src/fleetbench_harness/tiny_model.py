@@ -4,7 +4,9 @@ The shape is the smallest FACTS.md found vLLM's CPU attention to accept (head_di
 from __future__ import annotations
 
 import pathlib
+import tempfile
 
+from fleetbench_harness.errors import BadInput
 from fleetbench_harness.synthetic_text import corpus
 
 BOS = "<|begin_of_text|>"
@@ -31,6 +33,9 @@ def train_tokenizer(seed: int = 0):
 
 
 def make_tiny_model(output: pathlib.Path, seed: int = 0) -> pathlib.Path:
+    if output.exists() and (not output.is_dir() or any(output.iterdir())):
+        raise BadInput(f"make-tiny-model: {output} already exists and is not empty")
+    output.parent.mkdir(parents=True, exist_ok=True)
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
@@ -42,7 +47,12 @@ def make_tiny_model(output: pathlib.Path, seed: int = 0) -> pathlib.Path:
         bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
         tie_word_embeddings=False, torch_dtype="bfloat16")
     model = LlamaForCausalLM(config).to(torch.bfloat16)
-    output.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(output)
-    tokenizer.save_pretrained(output)
+    # Written beside the target and renamed, so an interrupted build never passes for a model.
+    partial = pathlib.Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
+    partial.chmod(0o755)
+    model.save_pretrained(partial)
+    tokenizer.save_pretrained(partial)
+    if output.is_dir() and not any(output.iterdir()):
+        output.rmdir()
+    partial.rename(output)
     return output
