@@ -113,7 +113,7 @@ def _latency_curve(axes, per_host: dict[str, dict[str, float]]) -> None:
     if len(per_host) <= 12:
         for label in sorted(per_host):
             points = [(_PERCENTILE_X[k], per_host[label][k] / NS_PER_MS) for k in _PERCENTILE_ORDER if k in per_host[label]]
-            axes.plot([x for x, _ in points], [y for _, y in points], marker="o", label=label)
+            axes.plot([point[0] for point in points], [point[1] for point in points], marker="o", label=label)
     else:
         keys = [k for k in _PERCENTILE_ORDER if all(k in values for values in per_host.values())]
         columns = [[values[k] / NS_PER_MS for values in per_host.values()] for k in keys]

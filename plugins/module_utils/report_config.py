@@ -44,8 +44,8 @@ FIELDS: tuple[tuple[str, str, int], ...] = (
     ("model_sha256", "model checksum", 83),
     ("dataset_sha256", "dataset checksum", 82),
 )
-LABELS = {name: label for name, label, _ in FIELDS}
-WEIGHTS = {name: weight for name, _, weight in FIELDS}
+LABELS = {field[0]: field[1] for field in FIELDS}
+WEIGHTS = {field[0]: field[2] for field in FIELDS}
 ENGINE_ARG_WEIGHT = 79
 
 
@@ -157,7 +157,7 @@ def majority_value(values: list[t.Any]) -> t.Any:
     counts: dict[str, tuple[int, int, t.Any]] = {}
     for position, value in enumerate(values):
         key = repr(value)
-        count, first, _ = counts.get(key, (0, position, value))
+        count, first = counts.get(key, (0, position, value))[:2]
         counts[key] = (count + 1, first, value)
     return max(counts.values(), key=lambda c: (c[0], -c[1]))[2]
 
@@ -172,7 +172,7 @@ def differences(one: t.Mapping[str, t.Any], other: t.Mapping[str, t.Any]) -> lis
 
 
 def _ordered_fields(*configs: t.Mapping[str, t.Any]) -> list[str]:
-    seen = [name for name, _, _ in FIELDS]
+    seen = [field[0] for field in FIELDS]
     extra = sorted({k for c in configs for k in c} - set(seen))
     return seen + extra
 

@@ -350,7 +350,8 @@ def _explain(
     band = f"noise band ±{entry['band_pct']:.1f}%{'' if noise.measured else ', assumed'}"
     head = f"{host}: {abs(entry['deviation_pct']):.0f}% {direction} the fleet median {metric} ({band})"
     if not found:
-        return [], f"{head}; no difference in the recorded configuration (same driver, CUDA, versions, engine arguments and checksums): look at load, thermals or hardware"
+        return [], (f"{head}; no difference in the recorded configuration (same driver, CUDA, versions, engine arguments "
+                    "and checksums): look at load, thermals or hardware")
     parts = [f"{d['label']} {d['value']} vs {d['other']}" for d in found[:MAX_DIFFERENCES_IN_SENTENCE]]
     more = f" and {len(found) - MAX_DIFFERENCES_IN_SENTENCE} more" if len(found) > MAX_DIFFERENCES_IN_SENTENCE else ""
     return found, f"{head}; differs in {', '.join(parts)}{more}"
