@@ -62,7 +62,7 @@ def check_fields(fields: list, host_facts: dict) -> None:
     if not host_facts:
         return
     for field in fields:
-        head = str(field).split(".")[0].replace("[]", "")
+        head = str(field).split(".", maxsplit=1)[0].replace("[]", "")
         if field in FIELD_PATHS or (field and any(head in facts for facts in host_facts.values())):
             continue
         raise DriftError(f"drift field {field!r} is neither a known field "
@@ -70,7 +70,7 @@ def check_fields(fields: list, host_facts: dict) -> None:
 
 
 def _lookup(facts: t.Any, path: str) -> t.Any:
-    head, _, rest = path.partition(".")
+    head, rest = path.split(".", 1) if "." in path else (path, "")
     if head.endswith("[]"):
         items = facts.get(head[:-2]) if isinstance(facts, dict) else None
         return [_lookup(item, rest) for item in items or []]
@@ -101,7 +101,7 @@ def _majority(values: dict) -> tuple:
     """(value, hosts holding it, tie?) with ties broken by host order, stated as a tie."""
     counts = collections.Counter(json.dumps(v, sort_keys=True) for v in values.values())
     ranked = counts.most_common()
-    best = max(n for _, n in ranked)
+    best = ranked[0][1]
     leaders = [k for k, n in ranked if n == best]
     first = next(json.dumps(v, sort_keys=True) for v in values.values()
                  if json.dumps(v, sort_keys=True) in leaders)

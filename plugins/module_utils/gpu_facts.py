@@ -86,10 +86,10 @@ def read_smi_csv(run_command, smi: str) -> dict:
     except GpuOutputError as error:
         error.args = (f"{smi} --query-gpu: {error}",)
         raise
-    _, apps = _run_smi(run_command, [smi, f"--query-compute-apps={','.join(PROCESS_QUERY_FIELDS)}", fmt])
+    _state, apps = _run_smi(run_command, [smi, f"--query-compute-apps={','.join(PROCESS_QUERY_FIELDS)}", fmt])
     processes = parse_query_csv(apps, PROCESS_QUERY_FIELDS) if apps.strip() else []
     # The CUDA version is not a query field every driver accepts; the table header has it.
-    _, table = _run_smi(run_command, [smi])
+    _state, table = _run_smi(run_command, [smi])
     return {
         "driver_loaded": True,
         "driver_version": driver_version_from_rows(rows),

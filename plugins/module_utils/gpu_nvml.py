@@ -66,7 +66,10 @@ def _processes(nvml, handle) -> list:
 
 def _device(nvml, index: int) -> dict:
     handle = nvml.nvmlDeviceGetHandleByIndex(index)
-    q = lambda function, *args: _safe(nvml, function, handle, *args)  # noqa: E731
+
+    def q(function, *args):
+        return _safe(nvml, function, handle, *args)
+
     memory = q(nvml.nvmlDeviceGetMemoryInfo)
     pci = q(nvml.nvmlDeviceGetPciInfo)
     compute = q(nvml.nvmlDeviceGetComputeMode)

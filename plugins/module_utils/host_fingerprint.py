@@ -24,7 +24,7 @@ def _read(path: str) -> str | None:
 
 def cpu_model(proc_root: str = "/proc") -> str | None:
     for line in (_read(f"{proc_root}/cpuinfo") or "").splitlines():
-        key, _, value = line.partition(":")
+        key, _sep, value = line.partition(":")
         # x86 says "model name"; arm64 kernels often only "CPU part"/"Hardware".
         if key.strip() in ("model name", "Model", "Hardware") and value.strip():
             return value.strip()
@@ -129,7 +129,8 @@ def harness_versions(run_command, python: str | None) -> dict:
     """vLLM/torch/transformers/LoadGen versions in the harness venv; {} without one."""
     import json
 
-    if not python:
+    # Ansible's run_command fails the whole task on a missing executable: look first.
+    if not python or not os.access(python, os.X_OK):
         return {}
     try:
         rc, out, _err = run_command([python, "-c", _VERSIONS_SCRIPT])

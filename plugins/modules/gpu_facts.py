@@ -51,13 +51,17 @@ options:
     type: path
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
+    details: The module only reads; check mode returns the same facts.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: none
   facts:
+    description: Action returns an C(ansible_facts) dictionary that will update existing host facts.
     support: full
 author:
-  - fleetbench developers
+  - fleetbench developers (@fleetbench)
 """
 
 EXAMPLES = r"""
@@ -224,7 +228,7 @@ def main() -> None:
     )
     options = GpuReadOptions(**module.params)
     try:
-        facts = gather_gpu_facts(lambda argv: module.run_command(argv), _which(module), options)
+        facts = gather_gpu_facts(module.run_command, _which(module), options)
     except GpuOutputError as error:
         module.fail_json(msg=f"cannot read GPU state: {error}")
     module.exit_json(changed=False, ansible_facts={"fleetbench_gpu": facts})

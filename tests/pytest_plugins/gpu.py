@@ -63,6 +63,6 @@ def run_ansible_cli(repo_root, ansible_bin):
         full_env = {**os.environ, "ANSIBLE_CONFIG": str(repo_root / "ansible.cfg"),
                     "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0", **(env or {})}
         return subprocess.run([str(ansible_bin / tool), *args], cwd=repo_root, env=full_env,
-                              capture_output=True, text=True, timeout=timeout)
+                              capture_output=True, text=True, timeout=timeout, check=False)
 
     return run

@@ -65,8 +65,10 @@ def test_one_gpu_at_half_pcie_width_makes_its_host_deviate():
 
 
 def test_cpu_hosts_compare_on_quota_and_versions_without_gpus():
-    cpu = lambda quota, vllm: {**_facts(gpus=0), "gpus": [], "host": {"cpu_model": "Xeon", "cpu_count": 2, "cpu_quota": quota},  # noqa: E731
-                              "harness": {"vllm": vllm}}
+    def cpu(quota, vllm):
+        return {**_facts(gpus=0), "host": {"cpu_model": "Xeon", "cpu_count": 2, "cpu_quota": quota},
+                "harness": {"vllm": vllm}}
+
     report = drift_report({"a": cpu(None, "0.32.0"), "b": cpu(None, "0.32.0"), "c": cpu(1.5, "0.31.0")})
     assert report["differing_fields"] == ["cpu_quota", "vllm"]
 

@@ -56,7 +56,11 @@ def test_cuda_toolkit_version_from_version_json(tmp_path):
 
 def test_fabric_manager_is_only_asked_where_nvswitches_exist():
     asked = []
-    run = lambda argv: asked.append(argv) or (0, "active\n", "")  # noqa: E731
+
+    def run(argv):
+        asked.append(argv)
+        return 0, "active\n", ""
+
     assert state.fabric_manager_state(run, lambda name: "/bin/systemctl", 0) is None and not asked
     assert state.fabric_manager_state(run, lambda name: "/bin/systemctl", 6) == "active"
 
