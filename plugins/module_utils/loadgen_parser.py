@@ -77,10 +77,10 @@ def parse_result_dir(
     record = ResultRecord(source={"dir": path, "files": present})
     reader = _FolderReader(path, present, record)
     status, run_info = reader.harness_state()
-    detail, summary = reader.loadgen_logs()
+    expect_finished = (status or {}).get("phase") in (None, "done")
+    detail, summary = reader.loadgen_logs(expect_finished)
     values = _merge(detail, summary, record)
     keys = fields.KeyReader(values)
-    expect_finished = (status or {}).get("phase") in (None, "done")
     finished = _loadgen_finished(keys, detail, summary, record, expect_finished)
     _fill_from_loadgen(record, keys, detail, summary)
     _fill_from_harness(record, status, run_info, benchmark)
@@ -139,12 +139,16 @@ class _FolderReader:
             status = None
         return status, self._json(RUN_FILE)
 
-    def loadgen_logs(self) -> tuple[DetailLog | None, SummaryLog | None]:
+    def loadgen_logs(self, expect_finished: bool) -> tuple[DetailLog | None, SummaryLog | None]:
+        """Both logs. While the harness still runs, LoadGen has an empty summary open and is
+        writing the detail log's last line: only damage before that line is a problem."""
         detail = self._read(DETAIL_LOG, read_detail_log)
         summary = self._read(SUMMARY_LOG, read_summary)
-        for name, log in ((DETAIL_LOG, detail), (SUMMARY_LOG, summary)):
-            for line, message in log.problems if log else ():
-                self.record.add_problem(name, message, line)
+        for line, message in detail.problems if detail else ():
+            if expect_finished or (line is not None and line < detail.lines):
+                self.record.add_problem(DETAIL_LOG, message, line)
+        for line, message in summary.problems if summary and expect_finished else ():
+            self.record.add_problem(SUMMARY_LOG, message, line)
         return detail, summary
 
     def accuracy(self) -> dict[str, t.Any] | None:
@@ -320,8 +324,9 @@ def _check_stale(record: ResultRecord, status: dict[str, t.Any], stale_after_s: 
 
 
 def _check_lost_samples(record: ResultRecord) -> None:
+    """Samples still in flight are not lost while the run goes on."""
     lost = record.lost_samples
-    if lost:
+    if lost and record.status != "running":
         record.errors.append(
             f"{lost} of {record.samples_issued} issued samples never completed ({record.samples_completed} did)"
         )
