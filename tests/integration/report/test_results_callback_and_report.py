@@ -165,3 +165,24 @@ def test_formats_option_limits_what_the_callback_writes(repo_root, ansible_bin, 
     assert result.returncode == 0, result.stdout[-2000:]
     written = sorted(p.name for p in (tmp_path / "results" / "it-run").iterdir())
     assert written == ["report.html", "report.json", "report.md", "results.json"]
+
+
+def test_callback_runs_beside_awx_stdout_callback(repo_root, tmp_path, corpus_dir):
+    ansible_runner = pytest.importorskip("ansible_runner")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "collect.yml").write_text(PLAYBOOK.read_text())
+    local = f"ansible_connection=local ansible_python_interpreter={sys.executable}"
+    runner = ansible_runner.run(
+        private_data_dir=str(tmp_path), project_dir=str(project), playbook="collect.yml", quiet=True,
+        inventory=f"[bench]\nhost-a {local} fleetbench_test_folder={L02_SERVER}\n[local]\nlocalhost {local}\n",
+        extravars={"fleetbench_test_corpus": str(corpus_dir / "loadgen"), "fleetbench_run_id": "awx-run",
+                   "fleetbench_results_dir": str(tmp_path / "results")},
+        envvars={"ANSIBLE_CONFIG": str(repo_root / "ansible.cfg"), "FLEETBENCH_RESULTS_DIR": str(tmp_path / "results"),
+                 "ANSIBLE_COLLECTIONS_PATH": str(repo_root / "collections")},
+    )
+
+    assert runner.rc == 0
+    assert "fleetbench: host-a | Server performance #1 | VALID" in runner.stdout.read()
+    records = json.loads((tmp_path / "results" / "awx-run" / "results.json").read_text())["records"]
+    assert [(r["host"], r["valid"]) for r in records] == [("host-a", True)]

@@ -165,3 +165,16 @@ def test_malformed_record_is_an_error_line_not_a_crash(replay_run, results_docum
     assert [r["host"] for r in report["rows"]] == ["host-a"]
     assert report["errors"] == ["host-b Server performance: unreadable result record: "
                                 "'headline' must hold name, value and unit, got {'name': 'completed_tokens_per_second'}"]
+
+
+def test_preflight_drift_table_is_shown_with_the_hosts_that_differ(replay_run, results_document):
+    drift = {"summary": "2 field(s) differ across 3 host(s): driver, cuda", "down": [{"host": "host-d", "reason": "unreachable"}],
+             "fields": [{"field": "driver", "differs": True, "majority": "570.133.07", "deviations": {"host-b": "535.247.01"}},
+                        {"field": "vbios", "differs": False, "majority": "96.00", "deviations": {}}]}
+    rendered = fleet_report(results_document([replay_run(L01_OFFLINE, "host-a")], drift=drift))
+
+    assert "Preflight drift gate: 2 field(s) differ across 3 host(s): driver, cuda" in rendered["markdown"]
+    assert "| driver | 570.133.07 | host-b: 535.247.01 |" in rendered["markdown"]
+    assert "| vbios |" not in rendered["markdown"]
+    assert "- down at preflight: host-d: unreachable" in rendered["markdown"]
+    assert '<td class="off">host-b: 535.247.01</td>' in rendered["html"]
