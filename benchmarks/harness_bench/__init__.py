@@ -1,0 +1,1 @@
+"""`make bench-harness`: the harness against plain LLM.generate and the MLCommons reference."""

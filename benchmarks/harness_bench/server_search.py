@@ -1,0 +1,76 @@
+"""Server: each contender's highest target QPS that meets the latency limits (p99 TTFT 2 s, p99
+TPOT 100 ms), found with short probes, then confirmed by a run long enough to be VALID."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable
+
+from benchmarks.harness_bench.contenders import (HARNESS, RunCounter, RunResult, Setup, run_harness,
+                                                 run_reference)
+from benchmarks.harness_bench.qps_search import Probe, SearchResult, find_max_passing_qps
+
+SAMPLES = 64
+PROBE_MIN_DURATION_MS = 20000
+PROBE_MIN_QUERIES = SAMPLES
+# LoadGen's early stopping needs about 460 queries, all within the limits, to vouch for a p99.
+CONFIRM_MIN_QUERIES = 512
+CONFIRM_ATTEMPTS = 3
+CONFIRM_STEP_DOWN = 0.9
+
+
+@dataclasses.dataclass
+class ServerSearch:
+    contender: str
+    start_qps: float | None
+    search: SearchResult | None
+    confirmations: list[RunResult]
+    unavailable: str | None = None
+
+    @property
+    def best_valid(self) -> RunResult | None:
+        valid = [r for r in self.confirmations if r.ok and r.outcome.valid]
+        return max(valid, key=lambda r: float(r.settings["target_qps"])) if valid else None
+
+
+def server_loadgen_settings(target_qps: float, min_queries: int) -> dict[str, str]:
+    return {"target_qps": f"{target_qps:g}", "min_duration": str(PROBE_MIN_DURATION_MS),
+            "min_query_count": str(min_queries), "performance_sample_count_override": str(SAMPLES)}
+
+
+def probe_passed(result: RunResult) -> bool:
+    """The latency limits held and the run was long enough; early stopping is left to the
+    confirmation run, since a short probe never has enough queries for it."""
+    if not result.ok:
+        return False
+    values = result.outcome
+    return bool(values.latency_constraints_met) and not values.errors
+
+
+def search_server(setup: Setup, counter: RunCounter, contender: str, start_qps: float | None, max_probes: int,
+                  announce: Callable[[RunResult], None]) -> ServerSearch:
+    if contender != HARNESS and setup.reference_dir is None:
+        return ServerSearch(contender, None, None, [], unavailable="reference not available")
+    if not start_qps:
+        return ServerSearch(contender, None, None, [], unavailable="no Offline throughput to start the search from")
+    runner = run_harness if contender == HARNESS else run_reference
+
+    def run(target_qps: float, min_queries: int) -> RunResult:
+        out = counter.next_dir(setup, contender, "Server")
+        result = runner(setup, out, "Server", SAMPLES, server_loadgen_settings(target_qps, min_queries))
+        announce(result)
+        return result
+
+    def probe(target_qps: float) -> Probe:
+        result = run(target_qps, PROBE_MIN_QUERIES)
+        return Probe(target_qps, probe_passed(result), result)
+
+    search = find_max_passing_qps(probe, start_qps, max_probes=max_probes)
+    report = ServerSearch(contender, start_qps, search, [])
+    target = search.best_qps
+    for _ in range(CONFIRM_ATTEMPTS if target else 0):
+        result = run(target, CONFIRM_MIN_QUERIES)
+        report.confirmations.append(result)
+        if result.ok and result.outcome.valid:
+            break
+        target = float(f"{target * CONFIRM_STEP_DOWN:.3g}")
+    return report

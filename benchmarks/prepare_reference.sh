@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Extract the MLCommons llama3.1-8b reference harness from a local mirror of
+# mlcommons/inference into .cache/mlcommons-ref/ and patch it just enough to start on
+# vLLM 0.32's CPU build. Nothing extracted here is committed (.cache/ is git-ignored).
+#
+# Exit 0 with the patched copy in place, or exit 0 with the single line
+# "reference not available: <why>" when no mirror exists (CI has no GitHub access):
+# the benchmark then reports those rows as not available.
+# Exit 1 when a patch no longer applies (upstream changed): the message names the patch.
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+mirror="${FLEETBENCH_MLCOMMONS_MIRROR:-/work/.mirror/mlcommons+inference/repo}"
+dest="${FLEETBENCH_REFERENCE_DIR:-$repo_root/.cache/mlcommons-ref}"
+ref_path="language/llama3.1-8b"
+vllm_python="${FLEETBENCH_VLLM_PYTHON:-$repo_root/.venv-vllm/bin/python}"
+
+if ! git --git-dir="$mirror" rev-parse --verify -q HEAD >/dev/null 2>&1; then
+  echo "reference not available: no git mirror of mlcommons/inference at $mirror"
+  rm -rf "$dest"
+  exit 0
+fi
+commit="$(git --git-dir="$mirror" rev-parse HEAD)"
+
+rm -rf "$dest"
+mkdir -p "$dest"
+# The mirror lacks some large blobs elsewhere in the tree; git names them on stderr even though
+# this folder is complete, so judge the extraction by the files the benchmark needs.
+git --git-dir="$mirror" archive "$commit" "$ref_path" 2>/dev/null | tar -x -C "$dest" --strip-components=2
+for needed in main.py SUT_VLLM.py dataset.py; do
+  [[ -s "$dest/$needed" ]] || { echo "reference extraction failed: $ref_path/$needed missing at $commit" >&2; exit 1; }
+done
+echo "$commit" >"$dest/REFERENCE_COMMIT"
+
+# patch FILE NAME SED_EXPRESSION EXPECTED_TEXT: apply one sed edit and prove it landed.
+patch_ref() {
+  local file="$dest/$1" name="$2" expression="$3" expected="$4"
+  sed -i -e "$expression" "$file"
+  if ! grep -qF -- "$expected" "$file"; then
+    echo "reference patch '$name' did not apply to $1 at $commit: upstream changed" >&2
+    exit 1
+  fi
+}
+
+# 1. The SUT refuses to start without CUDA; vLLM's CPU build runs it on the CPU.
+patch_ref SUT_VLLM.py cpu-device \
+  's/assert False, "torch gpu is not available, exiting..."/log.warning("no CUDA device: running on the CPU build of vLLM")/' \
+  'running on the CPU build of vLLM'
+
+# 2. LLM.generate lost its prompt_token_ids= keyword in vLLM 0.10.2: pass TokensPrompt objects.
+patch_ref SUT_VLLM.py tokens-prompt \
+  's/prompt_token_ids=input_ids_tensor, sampling_params=/[TokensPrompt(prompt_token_ids=ids) for ids in input_ids_tensor], sampling_params=/' \
+  '[TokensPrompt(prompt_token_ids=ids) for ids in input_ids_tensor]'
+
+# 3. Server opens a new event loop per query (asyncio.run); vLLM's AsyncLLM binds its output
+#    handler to the first loop, so the second query dies with EngineDeadError. Keep one loop
+#    per worker thread; the SUT still serves one query at a time, as upstream does.
+patch_ref SUT_VLLM.py one-event-loop \
+  's/asyncio\.run(self\.stream_output(qitem, results_generator))/self._event_loop.run_until_complete(self.stream_output(qitem, results_generator))/; s/^\(\s*\)self\.first_token_queue = queue\.Queue()$/&\n\1self._event_loop = asyncio.new_event_loop()/' \
+  'self._event_loop = asyncio.new_event_loop()'
+
+# 4. SUTServer.stop joins a thread it never starts (AttributeError after the run).
+patch_ref SUT_VLLM.py no-phantom-thread \
+  '/self\.ft_response_thread\.join()/d; s/^\(\s*\)self\.first_token_queue\.put(None)$/&  # fleetbench: no ft_response_thread upstream/' \
+  'no ft_response_thread upstream'
+
+# 5. dataset.py imports HF `datasets` without using it; it is not in the vLLM venv.
+patch_ref dataset.py unused-datasets-import \
+  's/^from datasets import load_dataset, load_from_disk$/# fleetbench: unused import of `datasets` removed/' \
+  'unused import of `datasets` removed'
+
+# The reference reads its dataset with pandas, which the vLLM venv does not carry: install its
+# pinned extras beside the copy (numpy and six come from the venv, hence --no-deps).
+"$vllm_python" -m pip install -q --disable-pip-version-check --no-deps --target "$dest/deps" \
+  -r "$repo_root/benchmarks/requirements-reference.txt"
+
+echo "reference ready: $dest (mlcommons/inference $commit, 5 patches)"
