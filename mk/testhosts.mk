@@ -1,0 +1,21 @@
+# Namespaced SSH test hosts, the stand-in NVIDIA apt repository, the rolling driver upgrade.
+# Needs root (network namespaces, overlay mounts, cgroups): see tests/testhosts/README.md.
+.PHONY: testhosts-up testhosts-down testhosts-status standin-repo test-testhosts test-driver-upgrade
+
+TESTHOSTS ?= 3
+TESTHOSTS_FLEET ?= 0
+
+standin-repo: setup-system ## build the stand-in NVIDIA apt repository (equivs; cached by content hash)
+	python3 tests/standin/build_repo.py
+
+testhosts-up: setup-system ## bring up TESTHOSTS=3 namespaced Debian hosts reached over SSH; prints the inventory
+	python3 tests/testhosts/testhosts.py --fleet $(TESTHOSTS_FLEET) up $(TESTHOSTS)
+
+testhosts-status: ## show the test hosts of fleet TESTHOSTS_FLEET=0
+	python3 tests/testhosts/testhosts.py --fleet $(TESTHOSTS_FLEET) status
+
+testhosts-down: ## tear down fleet TESTHOSTS_FLEET=0: processes, mounts, namespaces, bridge
+	python3 tests/testhosts/testhosts.py --fleet $(TESTHOSTS_FLEET) down
+
+test-testhosts: setup-controller setup-system ## test-host infrastructure: ssh, apt, cgroup quota, stand-in reboot (~1 min)
+	$(BIN)/pytest tests/unit/testhosts tests/integration/testhosts
