@@ -1,10 +1,9 @@
 # LoadGen result parsing: the loadgen_result module, its parser and the result record.
 .PHONY: test-parse bench-parse
 
-test-parse: setup-controller ## parser + loadgen_result tests: corpus, corrupted logs, real LoadGen runs, ansible
+test-parse: setup-controller ## parser + loadgen_result tests: corpus, corrupted logs, contract, real LoadGen runs, ansible
 	$(BIN)/pytest tests/unit/plugins/module_utils/test_result_record.py \
-	  tests/unit/plugins/module_utils/test_loadgen_parser_corpus.py \
-	  tests/unit/plugins/module_utils/test_loadgen_parser_errors.py tests/integration/loadgen
+	  tests/unit/plugins/module_utils/test_loadgen_*.py tests/integration/loadgen
 
 bench-parse: setup-controller ## parser MB/s vs bare json.loads on a full-size LoadGen Server log (updates BENCHMARKS.md)
 	$(BIN)/python benchmarks/bench_parse.py
