@@ -35,15 +35,18 @@ def parse_kernel_module(text: str | None) -> dict:
             "kernel_module_flavour": "open" if found["open"] else "proprietary"}
 
 
-def parse_dpkg_query(text: str) -> dict:
-    """`dpkg-query -W -f '${Package} ${Version} ${db:Status-Abbrev}\\n'` -> {name: version}
-    for installed packages only ("ii"; "rc" leftovers are not installed)."""
-    installed = {}
+def parse_dpkg_query(text: str) -> tuple[dict, list]:
+    """`dpkg-query -W -f '${Package} ${Version} ${db:Status-Abbrev}\\n'` -> ({name: version} of
+    installed packages, [names on hold]). Status-Abbrev is desired state, status, error flag:
+    "ii" installed, "hi" installed and held, "rc" only configuration left, "un" not installed."""
+    installed, held = {}, []
     for line in text.splitlines():
         parts = line.split()
-        if len(parts) >= 3 and parts[2].startswith("i"):
+        if len(parts) >= 3 and len(parts[2]) >= 2 and parts[2][1] == "i":
             installed[parts[0]] = parts[1]
-    return installed
+            if parts[2][0] == "h":
+                held.append(parts[0])
+    return installed, held
 
 
 def parse_rpm_query(text: str) -> dict:
@@ -83,9 +86,9 @@ def read_packages(run_command: RunCommand, which: t.Callable[[str], str | None])
         # dpkg-query exits 1 when one pattern matches nothing, yet prints the others' rows.
         out = _stdout_any_rc(run_command, ["dpkg-query", "-W", "-f", "${Package} ${Version} ${db:Status-Abbrev}\n",
                                            *_PACKAGE_PATTERNS])
-        installed = parse_dpkg_query(out or "")
+        installed, held = parse_dpkg_query(out or "")
         holds = (_command(run_command, ["apt-mark", "showhold"]) or "").split() if _has(which, "apt-mark") else []
-        return {"packages": installed, "held_packages": sorted(h for h in holds if h in installed),
+        return {"packages": installed, "held_packages": sorted({h for h in held + holds if h in installed}),
                 "package_manager": "apt"}
     if _has(which, "rpm"):
         out = _command(run_command, ["rpm", "-qa", "--qf", "%{NAME} %{VERSION}-%{RELEASE}\n"]) or ""

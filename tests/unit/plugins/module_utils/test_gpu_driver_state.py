@@ -18,11 +18,15 @@ def test_kernel_module_version_and_flavour():
     assert state.parse_kernel_module(None)["kernel_module_version"] is None
 
 
-def test_dpkg_query_keeps_installed_packages_only():
-    out = ("nvidia-driver-570 570.133.20-0ubuntu1 ii \n"
+def test_dpkg_query_keeps_installed_packages_and_sees_holds():
+    # As dpkg-query prints it on a test host: held ("hi"), leftovers ("rc"), virtual names ("un").
+    out = ("nvidia-driver-570-open 570.133.07-0ubuntu1 hi \n"
            "nvidia-driver-535 535.247.01-0ubuntu1 rc \n"
+           "nvidia-utils  un \n"
            "cuda-toolkit-12-8 12.8.1-1 ii \n")
-    assert state.parse_dpkg_query(out) == {"nvidia-driver-570": "570.133.20-0ubuntu1", "cuda-toolkit-12-8": "12.8.1-1"}
+    assert state.parse_dpkg_query(out) == (
+        {"nvidia-driver-570-open": "570.133.07-0ubuntu1", "cuda-toolkit-12-8": "12.8.1-1"},
+        ["nvidia-driver-570-open"])
 
 
 def test_driver_package_version_is_the_upstream_version():
@@ -34,12 +38,12 @@ def test_driver_package_version_is_the_upstream_version():
 
 def test_apt_packages_and_holds_through_real_commands_shape():
     replies = {
-        "dpkg-query": (1, "nvidia-driver-570 570.133.20-1 ii \nlibnvidia-compute-570 570.133.20-1 ii \n", "no cuda-*"),
+        "dpkg-query": (1, "nvidia-driver-570 570.133.20-1 ii \nlibnvidia-compute-570 570.133.20-1 hi \n", "no cuda-*"),
         "apt-mark": (0, "nvidia-driver-570\nlinux-image-amd64\n", ""),
     }
     found = state.read_packages(lambda argv: replies[argv[0]], lambda name: f"/usr/bin/{name}" if name in replies else None)
     assert found["packages"] == {"nvidia-driver-570": "570.133.20-1", "libnvidia-compute-570": "570.133.20-1"}
-    assert found["held_packages"] == ["nvidia-driver-570"]
+    assert found["held_packages"] == ["libnvidia-compute-570", "nvidia-driver-570"]
     assert found["package_manager"] == "apt"
 
 
