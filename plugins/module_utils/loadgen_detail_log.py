@@ -1,5 +1,5 @@
 # Copyright: fleetbench developers
-# Apache License 2.0 (see galaxy.yml)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Read LoadGen's mlperf_log_detail.txt: one `:::MLLOG {json}` record per line.
 
 The detail log is LoadGen's stable interface (its keys survived every 4.x-6.x release while

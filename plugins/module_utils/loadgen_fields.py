@@ -1,5 +1,5 @@
 # Copyright: fleetbench developers
-# Apache License 2.0 (see galaxy.yml)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Turn LoadGen's keys (detail-log vocabulary) into result record fields.
 
 Every function reads through a KeyReader, which remembers the keys it handed out, so the

@@ -1,5 +1,5 @@
 # Copyright: fleetbench developers
-# Apache License 2.0 (see galaxy.yml)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Read one LoadGen output folder into a ResultRecord.
 
 Sources, most trusted first: the detail log (stable keys), the summary (fills gaps, and is

@@ -1,5 +1,5 @@
 # Copyright: fleetbench developers
-# Apache License 2.0 (see galaxy.yml)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Read LoadGen's mlperf_log_summary.txt into the detail log's key names.
 
 The summary is the fallback source: its labels changed wording between LoadGen releases

@@ -1,5 +1,5 @@
 # Copyright: fleetbench developers
-# Apache License 2.0 (see galaxy.yml)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The result record: one benchmark result (host x scenario x mode x repeat).
 
 Defined once here and used by the loadgen_result module (which builds it), the results
