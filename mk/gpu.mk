@@ -1,5 +1,5 @@
 # GPU facts and the drift gate: gpu_facts module, drift_table filter, preflight role/playbook.
-.PHONY: test-gpu test-gpu-testhosts preflight
+.PHONY: test-gpu test-gpu-testhosts preflight bench-preflight
 
 test-gpu: setup-controller ## gpu_facts + drift gate tests: every nvidia-smi corpus file, stand-in nvidia-smi, ansible-playbook runs (~2.5 min)
 	$(BIN)/pytest tests/unit/plugins/module_utils/test_gpu_smi_corpus.py tests/unit/plugins/module_utils/test_gpu_drift.py \
@@ -11,3 +11,6 @@ test-gpu-testhosts: setup-controller ## drift gate over SSH on namespaced Debian
 
 preflight: setup-controller ## run the drift gate on INVENTORY (default: the localhost inventory)
 	$(BIN)/ansible-playbook -i $(or $(INVENTORY),inventory/localhost) playbooks/preflight.yml
+
+bench-preflight: setup-controller ## time drift_report (500 hosts), XML parsing and preflight on 20 stand-in hosts (updates BENCHMARKS.md)
+	$(BIN)/python benchmarks/bench_preflight.py
