@@ -243,11 +243,7 @@ def _fill_from_loadgen(
     for name, value in fields.throughput(keys, record.scenario).items():
         setattr(record, name, value)
     record.settings = fields.settings(keys, summary.settings if summary else {})
-    recommendations = detail.all_values("result_invalid_reason") if detail else []
-    if not recommendations:
-        recommendations = keys.values.get("result_invalid_reason") or []
-    keys.get("result_invalid_reason")
-    record.invalid_reasons = fields.invalid_reasons(keys, recommendations)
+    record.invalid_reasons = fields.invalid_reasons(keys, _recommendations(keys, detail))
     record.loadgen = fields.loadgen_build(keys)
     record.duration_s = fields.duration_s(keys)
     record.extra.update(fields.bulky_summaries(keys))
@@ -256,10 +252,19 @@ def _fill_from_loadgen(
         record.warnings.extend(detail.warnings)
     elif summary is not None:
         _counts_without_text(record, summary)
-    keys.get("result_validity")
+    keys.get(_PERFORMANCE_KEY)  # mapped to `valid` by _set_status, once the status is known
     unused = keys.unused()
     repeated = detail.repeated if detail else {}
     record.extra.update({key: repeated.get(key, value) for key, value in unused.items()})
+
+
+def _recommendations(keys: fields.KeyReader, detail: DetailLog | None) -> list[t.Any]:
+    """LoadGen logs one `result_invalid_reason` per piece of advice; a summary lists them under
+    'Recommendations:'."""
+    value = keys.get("result_invalid_reason")
+    if detail is not None and "result_invalid_reason" in detail.values:
+        return detail.all_values("result_invalid_reason")
+    return value if isinstance(value, list) else [value] if value else []
 
 
 def _counts_without_text(record: ResultRecord, summary: SummaryLog) -> None:
