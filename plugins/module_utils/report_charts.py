@@ -13,13 +13,10 @@ import statistics
 import typing as t
 
 try:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot
+    # Figure without pyplot: no GUI backend, no global figure registry, a fraction of the import time.
     from matplotlib.figure import Figure
 except ImportError:  # pragma: no cover - reported by render_charts
-    matplotlib = None
+    Figure = None
 
 NS_PER_MS = 1e6
 _PERCENTILE_ORDER = ("min", "p50", "p90", "p95", "p97", "p99", "p99.9", "max")
@@ -28,8 +25,10 @@ _PERCENTILE_X = {"min": 0, "p50": 50, "p90": 90, "p95": 95, "p97": 97, "p99": 99
 
 def render_charts(report: t.Mapping[str, t.Any]) -> list[dict[str, str]]:
     """Every chart the report's data supports, as [{id, title, svg}]."""
-    if matplotlib is None:
+    if Figure is None:
         raise RuntimeError("the HTML report needs matplotlib on the controller: pip install -r requirements/controller.txt")
+    import matplotlib
+
     matplotlib.rcParams["svg.hashsalt"] = "fleetbench"
     charts = []
     for index, group in enumerate(report.get("groups") or []):
@@ -71,7 +70,6 @@ def _chart(chart_id: str, title: str, draw: t.Callable[..., None], *args: t.Any)
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", metadata={"Date": None})
     svg = buffer.getvalue()
-    pyplot.close("all")
     return {"id": chart_id, "title": title, "svg": svg[svg.index("<svg"):]}
 
 

@@ -10,7 +10,7 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.report_honesty impo
     validity_label,
     withheld_reason,
 )
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_render import number
+from ansible_collections.fleetbench.llm.plugins.module_utils.report_format import number
 from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import headline_for
 
 _COLUMNS = ("host", "scenario", "mode", "#", "result", "metric", "completed/issued", "duration s")

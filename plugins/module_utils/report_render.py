@@ -9,7 +9,6 @@ that still holds a template or shell expression (a literal `$(date)` once reache
 from __future__ import annotations
 
 import json
-import math
 import pathlib
 import re
 import typing as t
@@ -20,6 +19,7 @@ except ImportError:  # pragma: no cover - jinja2 comes with ansible-core
     jinja2 = None
 
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_charts import render_charts
+from ansible_collections.fleetbench.llm.plugins.module_utils.report_format import milliseconds, number, percent
 
 TEMPLATES = pathlib.Path(__file__).resolve().parent / "report_templates"
 _UNEXPANDED = re.compile(r"\{\{|\{%|\$\(|\$\{|`date`")
@@ -27,28 +27,6 @@ _UNEXPANDED = re.compile(r"\{\{|\{%|\$\(|\$\{|`date`")
 
 class RenderError(RuntimeError):
     """The rendered report is not fit to publish; the message says where."""
-
-
-def number(value: t.Any, digits: int = 4) -> str:
-    """A measured number with `digits` significant figures and thousands separators."""
-    if value is None:
-        return "n/a"
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return str(value)
-    if value == 0 or not math.isfinite(value):
-        return str(value)
-    decimals = max(0, digits - 1 - int(math.floor(math.log10(abs(value)))))
-    return f"{value:,.{decimals}f}"
-
-
-def milliseconds(value_ns: t.Any) -> str:
-    return "n/a" if value_ns is None else number(value_ns / 1e6, 4)
-
-
-def percent(value: t.Any, signed: bool = True) -> str:
-    if value is None:
-        return "n/a"
-    return f"{value:+.1f}%" if signed else f"{value:.1f}%"
 
 
 def markdown_cell(value: t.Any) -> str:

@@ -1,0 +1,33 @@
+# Copyright: fleetbench developers
+# Apache License 2.0 (see galaxy.yml)
+"""How measured numbers are written in the report and on the console.
+
+Kept apart from the renderer so the results callback, loaded by every playbook run, does not
+import the chart and template stack just to print a number.
+"""
+from __future__ import annotations
+
+import math
+import typing as t
+
+
+def number(value: t.Any, digits: int = 4) -> str:
+    """A measured number with `digits` significant figures and thousands separators."""
+    if value is None:
+        return "n/a"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if value == 0 or not math.isfinite(value):
+        return str(value)
+    decimals = max(0, digits - 1 - int(math.floor(math.log10(abs(value)))))
+    return f"{value:,.{decimals}f}"
+
+
+def milliseconds(value_ns: t.Any) -> str:
+    return "n/a" if value_ns is None else number(value_ns / 1e6, 4)
+
+
+def percent(value: t.Any, signed: bool = True) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:+.1f}%" if signed else f"{value:.1f}%"
