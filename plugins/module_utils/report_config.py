@@ -115,7 +115,11 @@ def _from_gpu_facts(facts: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
 def _from_fingerprint(fingerprint: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
     keys = ("cpu_model", "cpu_count", "cpu_quota", "memory_gib", "kernel", "device", "vllm", "torch",
             "transformers", "loadgen", "python")
-    return {key: fingerprint.get(key) for key in keys}
+    config = {key: fingerprint.get(key) for key in keys}
+    # A null quota is a fact too: the cgroup sets no limit, so the harness may use every CPU.
+    if "cpu_quota" in fingerprint and fingerprint["cpu_quota"] is None:
+        config["cpu_quota"] = "unlimited"
+    return config
 
 
 def _from_run_info(run_info: t.Mapping[str, t.Any]) -> dict[str, t.Any]:

@@ -90,3 +90,16 @@ def test_latency_metric_lower_is_better(replay_run, results_document, parsed_cor
 
     assert group["lower_is_better"] and group["unit"] == "ns"
     assert next(h for h in group["hosts"] if h["host"] == "b")["verdict"] == "slower"
+
+
+def test_cpu_host_gap_is_explained_by_its_cgroup_quota(replay_run, results_document):
+    def run_info(quota):
+        return {"profile": "official", "engine_args": {"dtype": "bfloat16"}, "model": {"sha256": "aa"},
+                "fingerprint": {"cpu_model": "Intel Xeon 6980P", "cpu_count": 128, "cpu_quota": quota,
+                                "vllm": "0.32.0", "torch": "2.13.0+cpu", "device": "cpu"}}
+    records = [replay_run(L06_CPU_SERVER, h, run_info=run_info(q), scale=s)
+               for h, q, s in (("cpu-a", None, 1.0), ("cpu-b", None, 1.0), ("cpu-c", 64.0, 0.5))]
+    slow = report_data(results_document(records))["groups"][0]["hosts"][2]
+
+    assert slow["explanation"].startswith("cpu-c: 50% below the fleet median completed_tokens_per_second")
+    assert slow["explanation"].endswith("; differs in CPU quota 64.0 vs unlimited")
