@@ -1,0 +1,62 @@
+"""Benchmark playbook fixtures: run `benchmark.yml` for real and read what it left behind."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import pathlib
+import subprocess
+
+import pytest
+
+from tests.pytest_plugins.paths import REPO
+
+ANSIBLE_BIN = REPO / ".venv" / "bin"
+
+
+@dataclasses.dataclass
+class BenchmarkRun:
+    """One `ansible-playbook benchmark.yml` run: its process result and its results folder."""
+
+    process: subprocess.CompletedProcess
+    results_dir: pathlib.Path
+    run_id: str
+
+    @property
+    def run_dir(self) -> pathlib.Path:
+        return self.results_dir / self.run_id
+
+    @property
+    def summary(self) -> dict:
+        return json.loads((self.run_dir / "benchmark.json").read_text())
+
+    def records(self, host: str | None = None) -> list[dict]:
+        return [r for r in self.summary["records"] if host is None or r["host"] == host]
+
+    def explain(self) -> str:
+        return f"exit {self.process.returncode}\n{self.process.stdout[-6000:]}\n{self.process.stderr[-3000:]}"
+
+
+def benchmark_env(results_dir: pathlib.Path) -> dict:
+    env = dict(os.environ)
+    env.update(ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+               FLEETBENCH_RESULTS_DIR=str(results_dir), PATH=f"{ANSIBLE_BIN}:{env.get('PATH', '')}")
+    return env
+
+
+def run_benchmark(inventory: pathlib.Path | str, results_dir: pathlib.Path, run_id: str,
+                  extra_vars: dict | None = None, timeout: float = 900) -> BenchmarkRun:
+    """The README's command, with the results kept apart from the checkout's results/."""
+    command = [str(ANSIBLE_BIN / "ansible-playbook"), "benchmark.yml", "-i", str(inventory),
+               "-e", json.dumps({"fleetbench_run_id": run_id, "fleetbench_results_dir": str(results_dir),
+                                 **(extra_vars or {})})]
+    process = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout,
+                             env=benchmark_env(results_dir))
+    return BenchmarkRun(process, results_dir, run_id)
+
+
+@pytest.fixture(scope="session")
+def localhost_benchmark(vllm_python, artifacts_dir) -> BenchmarkRun:
+    """The embedded default (localhost, vLLM CPU, tiny model, Offline + Server, quick), run once."""
+    results = artifacts_dir / "benchmark-localhost"
+    return run_benchmark(REPO / "inventory" / "localhost", results, "localhost-flow")
