@@ -159,12 +159,18 @@ class CallbackModule(CallbackBase):
         records = list(self._collector.records.values())
         if not records:
             return  # not a benchmark playbook: nothing to write
-        self._write_json()
+        # Each step on its own: a bad baseline file must not cost the table or results.json.
+        self._step("writing results.json", self._write_json)
         if "junit" in self._formats:
-            self._write_junit()
-        if records:
-            self._display.banner("FLEETBENCH RESULTS")
-            self._display.display(summary_table(records))
+            self._step("writing the JUnit file", self._write_junit)
+        self._display.banner("FLEETBENCH RESULTS")
+        self._step("printing the table", lambda: self._display.display(summary_table(records)))
+
+    def _step(self, what, action):
+        try:
+            action()
+        except Exception as exc:  # noqa: BLE001 - reported, never raised
+            self._display.warning(f"fleetbench.llm.results: {what} failed ({type(exc).__name__}: {exc})")
 
     def _take(self, result):
         records = self._collector.add_task_result(result._host.get_name(), result._result)
@@ -189,8 +195,11 @@ class CallbackModule(CallbackBase):
         # Imported here: the statistics stack is only needed when a baseline is given.
         from ansible_collections.fleetbench.llm.plugins.module_utils.report_compare import compare_runs
 
-        with open(self._baseline, encoding="utf-8") as stream:
-            baseline = json.load(stream)
+        try:
+            with open(self._baseline, encoding="utf-8") as stream:
+                baseline = json.load(stream)
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"baseline {self._baseline} cannot be read: {exc}") from None
         regressed = set()
         for run_id in self._collector.run_ids():
             comparison = compare_runs(self._collector.document(run_id), baseline, self._tolerance_pct)

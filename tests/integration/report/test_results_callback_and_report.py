@@ -186,3 +186,15 @@ def test_callback_runs_beside_awx_stdout_callback(repo_root, tmp_path, corpus_di
     assert "fleetbench: host-a | Server performance #1 | VALID" in runner.stdout.read()
     records = json.loads((tmp_path / "results" / "awx-run" / "results.json").read_text())["records"]
     assert [(r["host"], r["valid"]) for r in records] == [("host-a", True)]
+
+
+def test_unreadable_baseline_costs_only_the_regression_check(repo_root, ansible_bin, tmp_path, corpus_dir):
+    local = f"ansible_connection=local ansible_python_interpreter={sys.executable}"
+    missing = tmp_path / "no-such-baseline.json"
+    result = _run_playbook(repo_root, ansible_bin, tmp_path, corpus_dir, [f"host-a {local} fleetbench_test_folder={L02_SERVER}"],
+                           extra_env={"FLEETBENCH_BASELINE": str(missing)})
+
+    assert f"fleetbench.llm.results: writing the JUnit file failed (ValueError: baseline {missing} cannot be read" \
+        in " ".join((result.stdout + result.stderr).split())
+    assert "FLEETBENCH RESULTS" in result.stdout
+    assert json.loads((tmp_path / "results" / "it-run" / "results.json").read_text())["finished_at"]
