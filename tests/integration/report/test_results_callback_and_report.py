@@ -198,3 +198,19 @@ def test_unreadable_baseline_costs_only_the_regression_check(repo_root, ansible_
         in " ".join((result.stdout + result.stderr).split())
     assert "FLEETBENCH RESULTS" in result.stdout
     assert json.loads((tmp_path / "results" / "it-run" / "results.json").read_text())["finished_at"]
+
+
+def test_missing_baseline_is_named_in_one_line(upgrade_runs, repo_root, ansible_bin):
+    tmp_path, _, _ = upgrade_runs
+    (tmp_path / "local.ini").write_text(f"localhost ansible_connection=local ansible_python_interpreter={sys.executable}\n")
+    variables = {"fleetbench_run_id": "before", "fleetbench_report_results_dir": str(tmp_path / "results"),
+                 "fleetbench_report_baseline": str(tmp_path / "gone.json")}
+    env = {**os.environ, "ANSIBLE_CONFIG": str(repo_root / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1",
+           "PATH": f"{ansible_bin}:{os.environ['PATH']}"}
+    result = subprocess.run([str(ansible_bin / "ansible-playbook"), "-i", str(tmp_path / "local.ini"),
+                             str(repo_root / "playbooks" / "report.yml"), "-e", json.dumps(variables)],
+                            cwd=repo_root, env=env, capture_output=True, text=True, timeout=300)
+
+    assert result.returncode == 2
+    assert f"baseline {tmp_path / 'gone.json'} not found: give the results.json of an earlier run" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
