@@ -44,15 +44,42 @@ def benchmark_env(results_dir: pathlib.Path) -> dict:
     return env
 
 
-def run_benchmark(inventory: pathlib.Path | str, results_dir: pathlib.Path, run_id: str,
+def run_benchmark(inventory: pathlib.Path | str | list, results_dir: pathlib.Path, run_id: str,
                   extra_vars: dict | None = None, timeout: float = 900) -> BenchmarkRun:
     """The README's command, with the results kept apart from the checkout's results/."""
-    command = [str(ANSIBLE_BIN / "ansible-playbook"), "benchmark.yml", "-i", str(inventory),
+    inventories = inventory if isinstance(inventory, list) else [inventory]
+    command = [str(ANSIBLE_BIN / "ansible-playbook"), "benchmark.yml",
+               *[arg for source in inventories for arg in ("-i", str(source))],
                "-e", json.dumps({"fleetbench_run_id": run_id, "fleetbench_results_dir": str(results_dir),
                                  **(extra_vars or {})})]
     process = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout,
                              env=benchmark_env(results_dir))
     return BenchmarkRun(process, results_dir, run_id)
+
+
+def fleet_vars(tiny_model: pathlib.Path, tiny_dataset: pathlib.Path, cache: pathlib.Path) -> dict:
+    """Variables for namespaced test hosts: the shared vLLM venv as base, the tiny model and
+    dataset copied from the controller, the quick profile, small engines."""
+    return {
+        "fleetbench_vllm_build": "cpu",
+        "fleetbench_vllm_base_venv": str(REPO / ".venv-vllm"),
+        "fleetbench_controller_cache": str(cache),
+        "fleetbench_model": {"source": "controller", "path": str(tiny_model), "name": "tiny-llama"},
+        "fleetbench_dataset": {"source": "controller", "path": str(tiny_dataset)},
+        "fleetbench_profile": "quick",
+        "fleetbench_scenarios": ["Offline"],
+        "fleetbench_engine_args": {"max_model_len": 2048, "enforce_eager": True},
+        "fleetbench_harness_environment": {"VLLM_CPU_KVCACHE_SPACE": "1"},
+        "fleetbench_run_timeout": 900,
+        "fleetbench_poll_interval": 2,
+        "fleetbench_drift_policy": "warn",
+    }
+
+
+def write_inventory(path: pathlib.Path, group_vars: dict, host_vars: dict[str, dict]) -> pathlib.Path:
+    """A second inventory source over the test hosts' own: the same host names, our variables."""
+    path.write_text(json.dumps({"all": {"vars": group_vars, "hosts": host_vars}}, indent=2))
+    return path
 
 
 @pytest.fixture(scope="session")

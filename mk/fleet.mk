@@ -1,0 +1,17 @@
+# The main job (benchmark.yml) across a fleet: its tests and the fleet-size benchmark.
+.PHONY: test-benchmark test-benchmark-faults bench-fleet demo-fast
+
+test-benchmark: setup ## benchmark.yml on localhost for real, ansible-runner (AWX) job, deploy idempotence (~8 min)
+	$(BIN)/pytest tests/unit/benchmark tests/integration/benchmark/test_benchmark_localhost.py \
+	  tests/integration/benchmark/test_benchmark_ansible_runner.py tests/integration/benchmark/test_benchmark_deploy.py \
+	  tests/integration/benchmark/test_benchmark_awx_files.py
+
+test-benchmark-faults: setup ## every fault at once on 10 namespaced SSH hosts with the real harness (root, ~6 min)
+	$(BIN)/pytest tests/integration/benchmark/test_benchmark_faults.py
+
+BENCH_FLEET_HOSTS ?= 1 2 4 8
+bench-fleet: setup ## wall time and overhead of benchmark.yml on 1, 2, 4, 8 test hosts (root; updates BENCHMARKS.md)
+	BENCH_FLEET_HOSTS="$(BENCH_FLEET_HOSTS)" $(BIN)/python benchmarks/bench_fleet.py
+
+demo-fast: setup ## the first command with Offline only (about a minute after the first run)
+	$(BIN)/ansible-playbook benchmark.yml -i inventory/localhost -e '{"fleetbench_scenarios": ["Offline"]}'
