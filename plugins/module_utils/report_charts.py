@@ -1,5 +1,5 @@
 # Copyright: fleetbench developers
-# Apache License 2.0 (see galaxy.yml)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Charts for the HTML report, drawn with matplotlib and returned as inline SVG text.
 
 Inline SVG keeps the report one self-contained file that opens without a network. Each

@@ -1,5 +1,5 @@
 # Copyright: fleetbench developers
-# Apache License 2.0 (see galaxy.yml)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A/B: one run against a baseline run (e.g. before and after a driver upgrade).
 
 Per host and scenario: the change of the headline metric, whether it is beyond noise, and

@@ -1,5 +1,5 @@
 # Copyright: fleetbench developers
-# Apache License 2.0 (see galaxy.yml)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A host's configuration as one flat dict, and the differences between hosts.
 
 The explanation machinery compares hosts field by field, so it needs the same flat shape on

@@ -1,5 +1,5 @@
 # Copyright: fleetbench developers
-# Apache License 2.0 (see galaxy.yml)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """How measured numbers are written in the report and on the console.
 
 Kept apart from the renderer so the results callback, loaded by every playbook run, does not

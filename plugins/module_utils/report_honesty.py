@@ -1,5 +1,5 @@
 # Copyright: fleetbench developers
-# Apache License 2.0 (see galaxy.yml)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Which results may be shown as numbers, and with which warnings.
 
 Every rule here is one of the ways real reports went wrong: numbers from runs still in

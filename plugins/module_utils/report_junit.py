@@ -1,5 +1,5 @@
 # Copyright: fleetbench developers
-# Apache License 2.0 (see galaxy.yml)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """JUnit XML for CI and AWX: one test case per host x scenario x mode (x repeat).
 
 A test case fails for an INVALID result, lost samples, a run that failed, timed out or did

@@ -1,5 +1,5 @@
 # Copyright: fleetbench developers
-# Apache License 2.0 (see galaxy.yml)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The report dict rendered as Markdown, self-contained HTML and JSON.
 
 Templates ship with the collection (report_templates/). StrictUndefined makes a missing

@@ -1,5 +1,5 @@
 # Copyright: fleetbench developers
-# Apache License 2.0 (see galaxy.yml)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Statistics behind every "faster", "slower" and "no difference measurable" in the report.
 
 The noise band is the 95% interval of a host's difference from the fleet median, estimated
