@@ -10,6 +10,7 @@ import datetime
 import json
 import os
 import pathlib
+import statistics
 import subprocess
 import sys
 import time
@@ -17,11 +18,14 @@ import time
 from benchmarks.harness_bench import benchmarks_md, machine
 from benchmarks.harness_bench.contenders import HARNESS, REFERENCE, RunCounter, RunResult, Setup
 from benchmarks.harness_bench.offline_rounds import compare_offline
-from benchmarks.harness_bench.server_search import (CONFIRM_MIN_QUERIES, PROBE_MIN_DURATION_MS, SAMPLES,
-                                                    search_server)
+from benchmarks.harness_bench.server_search import (CONFIRM_ATTEMPTS, CONFIRM_MIN_QUERIES, PROBE_MAX_DURATION_MS,
+                                                    PROBE_MIN_DURATION_MS, SAMPLES, search_server)
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 PREPARE_REFERENCE = REPO / "benchmarks" / "prepare_reference.sh"
+# Server searches start well below the Offline rate and double: probes under the limit are cheap,
+# overloaded ones drain at the contender's own pace.
+SERVER_START_DIVISOR = 8
 HARNESS_ENGINE_ARGS = {"disable_log_stats": True}  # fleetbench_harness.engine_args.DEFAULT_ENGINE_ARGS
 
 
@@ -33,7 +37,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3, help="Offline rounds (each runs all three)")
     parser.add_argument("--offline-samples", type=int, default=1024)
-    parser.add_argument("--server-max-probes", type=int, default=6, help="probes per Server search")
+    parser.add_argument("--server-max-probes", type=int, default=5, help="probes per Server search")
     parser.add_argument("--skip-server", action="store_true")
     parser.add_argument("--kv-cache-gib", type=int, default=4, help="VLLM_CPU_KVCACHE_SPACE unless already set")
     parser.add_argument("--work-dir", type=pathlib.Path, default=REPO / ".cache" / "bench-harness")
@@ -71,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         for contender in (HARNESS, REFERENCE):
             samples_per_s = [r.outcome.samples_per_second for r in offline.runs
                              if r.contender == contender and r.ok]
-            start = round(0.5 * sorted(samples_per_s)[len(samples_per_s) // 2], 2) if samples_per_s else None
+            start = round(statistics.median(samples_per_s) / SERVER_START_DIVISOR, 2) if samples_per_s else None
             server[contender] = search_server(setup, counter, contender, start, args.server_max_probes, announce)
 
     context = {
@@ -144,11 +148,13 @@ def workload_text(model: pathlib.Path, dataset: pathlib.Path, setup: Setup) -> s
 
 def server_method_text(max_probes: int) -> str:
     return (f"Each probe is a LoadGen Server run of {PROBE_MIN_DURATION_MS // 1000} s at least ({SAMPLES} samples "
-            "loaded); it passes when LoadGen reports the p99 TTFT and TPOT limits met. The search starts at half "
-            f"the contender's Offline samples/s, doubles or halves to bracket the limit, then bisects "
+            f"loaded, cut at {PROBE_MAX_DURATION_MS // 1000} s); it passes when LoadGen reports the p99 TTFT and "
+            f"TPOT limits met. The search starts at 1/{SERVER_START_DIVISOR} of the contender's median Offline "
+            "samples/s, doubles or halves to bracket the limit, then bisects "
             f"(geometric mean) to within 10%, at most {max_probes} probes. Short probes never have enough "
             f"queries for LoadGen's early stopping, so the best probe is then confirmed by a run of at least "
-            f"{CONFIRM_MIN_QUERIES} queries, stepping down 10% until LoadGen says VALID (at most 3 tries). "
+            f"{CONFIRM_MIN_QUERIES} queries, stepping down 10% until LoadGen says VALID (at most {CONFIRM_ATTEMPTS} "
+            "tries). "
             "Recorded, not asserted.")
 
 

@@ -12,9 +12,12 @@ from benchmarks.harness_bench.qps_search import Probe, SearchResult, find_max_pa
 SAMPLES = 64
 PROBE_MIN_DURATION_MS = 20000
 PROBE_MIN_QUERIES = SAMPLES
+# An overloaded probe would otherwise issue min_duration x target QPS queries and then drain
+# them at the contender's own pace; it fails either way, so cut it short.
+PROBE_MAX_DURATION_MS = 3 * PROBE_MIN_DURATION_MS
 # LoadGen's early stopping needs about 460 queries, all within the limits, to vouch for a p99.
 CONFIRM_MIN_QUERIES = 512
-CONFIRM_ATTEMPTS = 3
+CONFIRM_ATTEMPTS = 2
 CONFIRM_STEP_DOWN = 0.9
 
 
@@ -32,9 +35,12 @@ class ServerSearch:
         return max(valid, key=lambda r: float(r.settings["target_qps"])) if valid else None
 
 
-def server_loadgen_settings(target_qps: float, min_queries: int) -> dict[str, str]:
-    return {"target_qps": f"{target_qps:g}", "min_duration": str(PROBE_MIN_DURATION_MS),
-            "min_query_count": str(min_queries), "performance_sample_count_override": str(SAMPLES)}
+def server_loadgen_settings(target_qps: float, min_queries: int, max_duration_ms: int = 0) -> dict[str, str]:
+    settings = {"target_qps": f"{target_qps:g}", "min_duration": str(PROBE_MIN_DURATION_MS),
+                "min_query_count": str(min_queries), "performance_sample_count_override": str(SAMPLES)}
+    if max_duration_ms:
+        settings["max_duration"] = str(max_duration_ms)
+    return settings
 
 
 def probe_passed(result: RunResult) -> bool:
@@ -54,14 +60,15 @@ def search_server(setup: Setup, counter: RunCounter, contender: str, start_qps: 
         return ServerSearch(contender, None, None, [], unavailable="no Offline throughput to start the search from")
     runner = run_harness if contender == HARNESS else run_reference
 
-    def run(target_qps: float, min_queries: int) -> RunResult:
+    def run(target_qps: float, min_queries: int, max_duration_ms: int = 0) -> RunResult:
         out = counter.next_dir(setup, contender, "Server")
-        result = runner(setup, out, "Server", SAMPLES, server_loadgen_settings(target_qps, min_queries))
+        settings = server_loadgen_settings(target_qps, min_queries, max_duration_ms)
+        result = runner(setup, out, "Server", SAMPLES, settings)
         announce(result)
         return result
 
     def probe(target_qps: float) -> Probe:
-        result = run(target_qps, PROBE_MIN_QUERIES)
+        result = run(target_qps, PROBE_MIN_QUERIES, PROBE_MAX_DURATION_MS)
         return Probe(target_qps, probe_passed(result), result)
 
     search = find_max_passing_qps(probe, start_qps, max_probes=max_probes)

@@ -1,0 +1,43 @@
+"""Server search bookkeeping: what passes a probe, which confirmation counts, what LoadGen is told."""
+from __future__ import annotations
+
+from benchmarks.harness_bench.contenders import HARNESS, REFERENCE, RunResult, Setup
+from benchmarks.harness_bench.loadgen_outcome import LoadGenOutcome
+from benchmarks.harness_bench.server_search import (ServerSearch, probe_passed, search_server,
+                                                    server_loadgen_settings)
+
+
+def outcome(validity="INVALID", constraints=True, errors=()) -> LoadGenOutcome:
+    return LoadGenOutcome("Server", validity, 900.0, 7.0, constraints, 300.0, 20.0, 512, tuple(errors))
+
+
+def result(qps: float, loadgen: LoadGenOutcome | None, error: str | None = None) -> RunResult:
+    return RunResult(HARNESS, "Server", {"target_qps": f"{qps:g}"}, 900.0 if loadgen else None, loadgen, error,
+                     30.0, 1.0, "/nowhere")
+
+
+def test_a_probe_passes_on_latency_limits_even_before_early_stopping_can_vouch():
+    assert probe_passed(result(8, outcome("INVALID", constraints=True)))
+    assert not probe_passed(result(8, outcome("INVALID", constraints=False)))
+    assert not probe_passed(result(8, outcome("VALID", errors=["error_runtime: n_tokens 0"])))
+    assert not probe_passed(result(8, None, error="exit code 3"))
+
+
+def test_only_a_valid_confirmation_is_the_best_and_the_highest_one_wins():
+    search = ServerSearch(HARNESS, 4.0, None, [result(10, outcome("INVALID")), result(9, outcome("VALID")),
+                                               result(8.1, outcome("VALID"))])
+    assert search.best_valid.settings["target_qps"] == "9"
+    assert ServerSearch(HARNESS, 4.0, None, [result(10, outcome("INVALID"))]).best_valid is None
+
+
+def test_probes_are_capped_in_duration_and_confirmations_are_not():
+    probe = server_loadgen_settings(12.5, 64, 60000)
+    assert probe == {"target_qps": "12.5", "min_duration": "20000", "min_query_count": "64",
+                     "performance_sample_count_override": "64", "max_duration": "60000"}
+    assert "max_duration" not in server_loadgen_settings(12.5, 512)
+
+
+def test_without_the_reference_its_search_is_reported_unavailable_without_running(tmp_path):
+    setup = Setup(tmp_path / "python", tmp_path, None, tmp_path, tmp_path / "d.json", tmp_path, {})
+    search = search_server(setup, None, REFERENCE, 3.0, 5, print)
+    assert search.unavailable == "reference not available" and search.best_valid is None
