@@ -87,11 +87,14 @@ def _run(config: RunConfig, status: StatusFile, progress: Progress, fatal) -> di
     status.set_phase("loading_model")
     started = time.monotonic()
     vllm_config = engine_config(config.model, kwargs)
-    params = sampling_params(config.max_output_tokens, scenario.streaming)
+    params = sampling_params(config.max_output_tokens, streaming=scenario.streaming)
     log_path = config.output / LOG_FILE
-    if scenario.streaming:
+    # LLMEngine drives one engine; one engine per GPU (data parallel) needs AsyncLLM's balancer.
+    one_engine_per_gpu = int(kwargs.get("data_parallel_size") or 1) > 1
+    if scenario.streaming or one_engine_per_gpu:
         sut = StreamingSUT(vllm_config, dataset, params, progress, fatal,
-                           disable_log_stats=bool(kwargs.get("disable_log_stats", True)), log_path=log_path)
+                           disable_log_stats=bool(kwargs.get("disable_log_stats", True)), log_path=log_path,
+                           report_first_token=scenario.streaming)
     else:
         sut = OfflineSUT(offline_engine(vllm_config, log_path), dataset, params, progress, fatal)
     log.info("engine ready in %.1f s", time.monotonic() - started)

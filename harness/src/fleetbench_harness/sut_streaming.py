@@ -17,8 +17,9 @@ from fleetbench_harness.status import Progress
 class StreamingSUT:
     def __init__(self, vllm_config, dataset: Dataset, params, progress: Progress,
                  on_fatal: Callable[[HarnessError], None], disable_log_stats: bool = True,
-                 log_path: pathlib.Path | None = None) -> None:
+                 log_path: pathlib.Path | None = None, report_first_token: bool = True) -> None:
         self.dataset = dataset
+        self.report_first_token = report_first_token
         self.params = params
         self.progress = progress
         self.on_fatal = on_fatal
@@ -81,7 +82,7 @@ class StreamingSUT:
         token_ids: list[int] = []
         async for output in self.engine.generate(prompt, self.params, request_id):
             new_ids = output.outputs[0].token_ids
-            if sample_id is not None and not token_ids and new_ids:
+            if self.report_first_token and sample_id is not None and not token_ids and new_ids:
                 first_token(sample_id, new_ids)
             token_ids.extend(new_ids)
         return token_ids

@@ -83,7 +83,7 @@ def test_accuracy_run_is_scored_next_to_the_loadgen_logs(quick_harness_run, tiny
     jsonschema.validate(scores, schema("accuracy"))
     samples = len(json.loads(tiny_dataset.read_text()))
     assert scores["gen_num"] == samples
-    assert scores["passed"] is False  # a random-weights model on 64 samples cannot meet MLPerf's targets
+    assert scores["passed"] is None  # MLPerf's targets are for the full 13,368-sample set only
     record = parse_result_dir(str(output))
     assert (record.status, record.mode) == ("complete", "accuracy")
     assert record.accuracy["rouge1"] == scores["rouge1"]
