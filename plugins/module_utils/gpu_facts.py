@@ -39,6 +39,7 @@ class GpuReadOptions(t.NamedTuple):
     proc_version_path: str = "/proc/driver/nvidia/version"
     nvswitch_devices_dir: str = "/proc/driver/nvidia-nvswitch/devices"
     harness_python: str | None = None
+    command_timeout: int = 60
 
 
 def _smi_state(rc: int, out: str, err: str) -> dict | None:
@@ -62,6 +63,22 @@ def _run_smi(run_command, argv: list) -> tuple[dict | None, str]:
     if found is None and rc != 0:
         raise GpuOutputError(f"{' '.join(argv)} exited {rc}", out + err)
     return found, out
+
+
+def bounded(run_command, which, seconds: int):
+    """run_command that gives up on nvidia-smi after `seconds`: a hung driver or a GPU fallen
+    off the bus makes it wait forever, and the whole play with it."""
+    timeout = which("timeout")
+    if not timeout or not seconds:
+        return run_command
+
+    def run(argv: list) -> tuple:
+        rc, out, err = run_command([timeout, "--kill-after=5", str(seconds), *argv])
+        if rc in (124, 137):
+            raise GpuOutputError(f"{' '.join(argv)} did not answer within {seconds} s "
+                                 "(hung driver or a GPU off the bus?)", out + err)
+        return rc, out, err
+    return run
 
 
 def read_smi_xml(run_command, smi: str) -> dict:
@@ -112,9 +129,10 @@ def read_gpus(run_command, which, options: GpuReadOptions, nvml=None) -> dict:
     if smi is None:
         notes.append(f"{options.nvidia_smi_path} not found")
         return {"source": None, "driver_loaded": False, "gpus": [], "reason": "; ".join(notes)}
+    run_smi = bounded(run_command, which, options.command_timeout)
     if options.method == "csv":
-        return {"source": "csv", **read_smi_csv(run_command, smi)}
-    return {"source": "xml", **read_smi_xml(run_command, smi)}
+        return {"source": "csv", **read_smi_csv(run_smi, smi)}
+    return {"source": "xml", **read_smi_xml(run_smi, smi)}
 
 
 def _reboot_reasons(read: dict, module: dict, package_version: str | None) -> list:

@@ -121,6 +121,8 @@ def read_nvml(nvml=None) -> dict:
         return {"driver_loaded": True, "version_mismatch": True, "gpus": [],
                 "reason": "NVML: Driver/library version mismatch (installed driver differs "
                           "from the loaded kernel module: reboot pending)"}
+    except nvml.NVMLError as error:
+        raise NvmlUnavailable(f"NVML could not start: {error}") from None
     try:
         count = nvml.nvmlDeviceGetCount()
         return {
@@ -130,5 +132,8 @@ def read_nvml(nvml=None) -> dict:
                 _safe(nvml, nvml.nvmlSystemGetCudaDriverVersion)),
             "gpus": [_device(nvml, index) for index in range(count)],
         }
+    except nvml.NVMLError as error:
+        # A GPU lost from the bus fails the handle lookup; nvidia-smi says what it can.
+        raise NvmlUnavailable(f"NVML failed reading the GPUs: {error}") from None
     finally:
         nvml.nvmlShutdown()

@@ -44,6 +44,14 @@ options:
     description: Directory whose entries are the NVSwitch devices (fabric manager is read only when some exist).
     type: path
     default: /proc/driver/nvidia-nvswitch/devices
+  command_timeout:
+    description:
+      - Seconds to wait for each nvidia-smi call (through C(timeout) from coreutils, where present).
+      - A hung driver or a GPU fallen off the bus makes nvidia-smi wait forever; the task then
+        fails with a message saying so.
+      - V(0) waits without limit.
+    type: int
+    default: 60
   harness_python:
     description:
       - Python of the harness virtual environment. When set, the vLLM, torch, transformers and
@@ -223,6 +231,7 @@ def main() -> None:
             proc_version_path=dict(type="path", default="/proc/driver/nvidia/version"),
             nvswitch_devices_dir=dict(type="path", default="/proc/driver/nvidia-nvswitch/devices"),
             harness_python=dict(type="path"),
+            command_timeout=dict(type="int", default=60),
         ),
         supports_check_mode=True,
     )

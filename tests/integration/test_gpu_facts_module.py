@@ -82,6 +82,15 @@ def test_unreadable_output_fails_quoting_command_and_output(gpu_facts, tmp_path)
     assert "Traceback" not in result["msg"]
 
 
+def test_hung_nvidia_smi_fails_after_the_timeout(gpu_facts, tmp_path):
+    smi = tmp_path / "nvidia-smi"
+    smi.write_text("#!/bin/sh\nsleep 30\n")
+    smi.chmod(0o755)
+    result = gpu_facts(method="xml", nvidia_smi_path=smi, proc_version_path=tmp_path / "none", command_timeout=1)
+    assert result["failed"] is True
+    assert "did not answer within 1 s" in result["msg"]
+
+
 def test_nvml_without_driver_library_reports_no_driver(gpu_facts, tmp_path):
     pytest.importorskip("pynvml")
     result = gpu_facts(method="nvml", proc_version_path=tmp_path / "none")

@@ -89,6 +89,21 @@ def test_version_mismatch_means_reboot_pending():
     assert facts["version_mismatch"] is True and "reboot pending" in facts["reason"]
 
 
+def test_a_gpu_lost_from_the_bus_hands_over_to_nvidia_smi():
+    fake = _fake_nvml()
+
+    def lost(index):
+        raise pynvml.NVMLError_GpuIsLost()
+    fake.nvmlDeviceGetHandleByIndex = lost
+    with pytest.raises(NvmlUnavailable, match="NVML failed reading the GPUs"):
+        read_nvml(fake)
+
+
+def test_other_init_errors_hand_over_to_nvidia_smi():
+    with pytest.raises(NvmlUnavailable, match="NVML could not start"):
+        read_nvml(_fake_nvml(init_error=pynvml.NVMLError_NoPermission))
+
+
 def test_real_pynvml_without_a_gpu_reports_the_library_missing():
     # This machine has no NVIDIA driver: the real pynvml cannot load libnvidia-ml.
     with pytest.raises(NvmlUnavailable, match="NVML library"):
