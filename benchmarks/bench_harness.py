@@ -67,32 +67,41 @@ def run(args: argparse.Namespace) -> int:
     reference_dir, reference_text = prepare_reference(args.vllm_python)
     runs_dir = args.work_dir / "runs" / started_at.replace(" ", "T").replace(":", "")
     setup = Setup(args.vllm_python, harness_src, reference_dir, model, dataset, runs_dir, dict(HARNESS_ENGINE_ARGS))
+    runs_dir.mkdir(parents=True, exist_ok=True)
     counter = RunCounter()
 
+    context = {
+        "command": "make bench-harness", "started": started_at, "rounds": args.rounds,
+        "machine": machine.describe_machine(), "versions": machine.harness_versions(args.vllm_python, harness_src),
+        "reference": reference_text, "workload": workload_text(model, dataset, setup),
+        "server_method": server_method_text(args.server_max_probes),
+    }
+
+    def publish(offline, server: dict, finished: bool) -> str:
+        """Written after each phase, so a run stopped early still leaves what it measured, labelled."""
+        context["minutes"] = (time.monotonic() - started) / 60
+        context["notes"] = [] if finished else [
+            f"**Partial**: written after {context['minutes']:.0f} min, before the run finished; rows without "
+            "numbers were not measured yet."]
+        section = benchmarks_md.render_section(context, offline, server,
+                                               benchmarks_md.reference_patches(PREPARE_REFERENCE))
+        benchmarks_md.write_section(args.benchmarks_md, section)
+        raw = {"context": context, "offline": dataclasses.asdict(offline),
+               "server": {name: dataclasses.asdict(search) for name, search in server.items()}}
+        (runs_dir / "results.json").write_text(json.dumps(raw, indent=2, default=str), encoding="utf-8")
+        return section
+
     offline = compare_offline(setup, counter, args.offline_samples, args.rounds, announce)
-    server = {}
+    server: dict = {}
+    publish(offline, server, finished=args.skip_server)
     if not args.skip_server:
         for contender in (HARNESS, REFERENCE):
             samples_per_s = [r.outcome.samples_per_second for r in offline.runs
                              if r.contender == contender and r.ok]
             start = round(statistics.median(samples_per_s) / SERVER_START_DIVISOR, 2) if samples_per_s else None
             server[contender] = search_server(setup, counter, contender, start, args.server_max_probes, announce)
-
-    context = {
-        "command": "make bench-harness", "started": started_at, "rounds": args.rounds,
-        "minutes": (time.monotonic() - started) / 60, "machine": machine.describe_machine(),
-        "versions": machine.harness_versions(args.vllm_python, harness_src), "reference": reference_text,
-        "workload": workload_text(model, dataset, setup),
-        "server_method": server_method_text(args.server_max_probes),
-    }
-    patches = benchmarks_md.reference_patches(PREPARE_REFERENCE)
-    section = benchmarks_md.render_section(context, offline, server, patches)
-    benchmarks_md.write_section(args.benchmarks_md, section)
-    raw = {"context": context, "offline": dataclasses.asdict(offline),
-           "server": {name: dataclasses.asdict(search) for name, search in server.items()}}
-    (runs_dir / "results.json").write_text(json.dumps(raw, indent=2, default=str), encoding="utf-8")
-    print(section)
-    print(f"\nbench-harness: section written to {args.benchmarks_md}; runs kept in {runs_dir}")
+            publish(offline, server, finished=contender == REFERENCE)
+    print(f"bench-harness: section written to {args.benchmarks_md}; runs kept in {runs_dir}")
     return 0
 
 

@@ -84,7 +84,11 @@ def server_table(server: dict[str, ServerSearch]) -> list[str]:
     lines = ["| contender | probes: target QPS (pass/fail, completed tokens/s) | highest passing probe | "
              "confirmed VALID target QPS | completed tokens/s | p99 TTFT ms | p99 TPOT ms |",
              "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
-    for contender, search in server.items():
+    for contender in (HARNESS, REFERENCE):
+        search = server.get(contender)
+        if search is None:
+            lines.append(f"| {contender} | not measured | n/a | n/a | n/a | n/a | n/a |")
+            continue
         if search.unavailable:
             lines.append(f"| {contender} | {search.unavailable} | n/a | n/a | n/a | n/a | n/a |")
             continue
