@@ -37,7 +37,7 @@ GPUS_PER_HOST = 8
 
 def cpu_seconds(function, repeats: int) -> float:
     times = []
-    for _ in range(repeats):
+    for _repeat in range(repeats):
         start = time.process_time()
         function()
         times.append(time.process_time() - start)
@@ -126,8 +126,8 @@ def write_section(text: str, benchmarks_md: pathlib.Path) -> None:
     """Replace this benchmark's section in BENCHMARKS.md, leaving every other section alone."""
     current = benchmarks_md.read_text(encoding="utf-8") if benchmarks_md.exists() else "# Benchmarks\n"
     if SECTION_START in current and SECTION_END in current:
-        before, _, rest = current.partition(SECTION_START)
-        _, _, after = rest.partition(SECTION_END)
+        before, rest = current.split(SECTION_START, 1)
+        after = rest.split(SECTION_END, 1)[1]
         updated = before + text + after
     else:
         updated = current.rstrip("\n") + "\n\n" + text + "\n"
