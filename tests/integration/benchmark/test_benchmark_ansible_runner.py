@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import pathlib
 
 import ansible_runner
@@ -24,7 +25,8 @@ def runner_job(vllm_python, artifacts_dir, tmp_path_factory):
         inventory=str(REPO / "inventory" / "localhost"),
         extravars={"fleetbench_run_id": "runner-job", "fleetbench_results_dir": str(results),
                    "fleetbench_scenarios": ["Offline"], "fleetbench_hub_token": SECRET},
-        envvars={"ANSIBLE_CONFIG": str(REPO / "ansible.cfg"), "FLEETBENCH_RESULTS_DIR": str(results)},
+        envvars={"ANSIBLE_CONFIG": str(REPO / "ansible.cfg"), "FLEETBENCH_RESULTS_DIR": str(results),
+                 "PATH": f"{REPO / '.venv' / 'bin'}:{os.environ.get('PATH', '')}"},
         quiet=True,
     )
     return job, results

@@ -122,11 +122,11 @@ def test_the_healthy_host_finishes_with_complete_results(faults):
 
 def test_the_play_fails_and_names_exactly_the_failed_hosts(faults):
     assert faults.process.returncode != 0
-    assert faults.summary["failed_hosts"] == HOSTS[1:], faults.explain()
+    assert sorted(faults.summary["failed_hosts"]) == sorted(HOSTS[1:]), faults.explain()
     recap = faults.process.stdout[faults.process.stdout.rindex("PLAY RECAP"):]
-    assert "node1 " in recap and "failed=0" in recap.split("node1 ")[1].splitlines()[0]
+    assert "failed=0" in recap.split("node1 ")[1].splitlines()[0]
     for host in HOSTS[1:]:
-        assert f"fatal: [{host}]" in faults.process.stdout or f"[{host}]" in recap
+        assert f"fatal: [{host}]" in faults.process.stdout, host
 
 
 def test_unreachable_from_the_start(faults):

@@ -28,6 +28,7 @@ def test_every_run_is_parsed_into_a_complete_record_with_host_run_and_repeat(loc
     assert sorted(r["scenario_label"] for r in records) == ["Offline", "Server"], localhost_benchmark.explain()
     for record in records:
         assert record["status"] == "complete" and record["run_id"] == "localhost-flow" and record["repeat"] == 1
+        assert record["valid"] in (True, False)  # LoadGen's verdict, kept either way
         assert record["headline"]["value"] > 0
         assert record["samples_completed"] == record["samples_issued"] > 0
         assert record["compliant"] is False  # quick profile
