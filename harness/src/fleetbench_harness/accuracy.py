@@ -3,8 +3,11 @@ logged, split sentences with NLTK, score ROUGE with Google's rouge-score (the li
 Hugging Face `evaluate`'s "rouge"), stemmed, per sample, averaged, in percent."""
 from __future__ import annotations
 
+import concurrent.futures
 import importlib.metadata
 import json
+import multiprocessing
+import os
 import pathlib
 
 import numpy as np
@@ -55,23 +58,50 @@ def sentence_splitter():
         return PunktSentenceTokenizer().tokenize, "nltk punkt untrained (punkt_tab data not installed)"
 
 
-def rouge_scores(predictions: list[str], references: list[str]) -> tuple[dict, str]:
-    from rouge_score import rouge_scorer
+PARALLEL_FROM = 500  # below this, starting worker processes costs more than it saves
+MAX_WORKERS = 8
 
+
+def rouge_scores(predictions: list[str], references: list[str], workers: int | None = None) -> tuple[dict, str]:
+    """Mean F-measures in percent, rounded like the reference, plus gen_len and gen_num.
+    Large sets are scored in worker processes: rouge-score is pure Python and single-threaded."""
     split, splitter_name = sentence_splitter()
     predictions = ["\n".join(split(text.strip())) for text in predictions]
     references = ["\n".join(split(text.strip())) for text in references]
-    scorer = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=True)
+    pairs = list(zip(references, predictions))
+    if workers is None:
+        workers = min(os.cpu_count() or 1, MAX_WORKERS) if len(pairs) >= PARALLEL_FROM else 1
     totals = dict.fromkeys(ROUGE_TYPES, 0.0)
-    for prediction, reference in zip(predictions, references):
-        scores = scorer.score(reference, prediction)
+    for chunk_totals in _score_chunks(pairs, workers):
         for key in ROUGE_TYPES:
-            totals[key] += scores[key].fmeasure
+            totals[key] += chunk_totals[key]
     count = max(len(predictions), 1)
     result = {key: round(totals[key] / count * 100, 4) for key in ROUGE_TYPES}
     result["gen_len"] = int(sum(len(text) for text in predictions))
     result["gen_num"] = len(predictions)
     return result, splitter_name
+
+
+def _score_chunks(pairs: list[tuple[str, str]], workers: int):
+    if workers <= 1:
+        return [_sum_fmeasures(pairs)]
+    size = -(-len(pairs) // workers)
+    chunks = [pairs[start:start + size] for start in range(0, len(pairs), size)]
+    # spawn, not fork: the harness process still has engine and status threads running.
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(_sum_fmeasures, chunks))
+
+
+def _sum_fmeasures(pairs: list[tuple[str, str]]) -> dict[str, float]:
+    from rouge_score import rouge_scorer
+
+    scorer = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=True)
+    totals = dict.fromkeys(ROUGE_TYPES, 0.0)
+    for reference, prediction in pairs:
+        scores = scorer.score(reference, prediction)
+        for key in ROUGE_TYPES:
+            totals[key] += scores[key].fmeasure
+    return totals
 
 
 def passed(scores: dict, goal: dict) -> bool | None:
