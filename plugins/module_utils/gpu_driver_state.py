@@ -76,36 +76,39 @@ def _command(run_command: RunCommand, argv: list) -> str | None:
     return out if rc == 0 else None
 
 
-def _has(path_lookup: t.Callable[[str], str | None], name: str) -> bool:
-    return path_lookup(name) is not None
-
-
-def read_packages(run_command: RunCommand, which: t.Callable[[str], str | None]) -> dict:
-    """Installed NVIDIA/CUDA packages with versions, and which of them are held/locked."""
-    if _has(which, "dpkg-query"):
-        # dpkg-query exits 1 when one pattern matches nothing, yet prints the others' rows.
-        out = _stdout_any_rc(run_command, ["dpkg-query", "-W", "-f", "${Package} ${Version} ${db:Status-Abbrev}\n",
-                                           *_PACKAGE_PATTERNS])
-        installed, held = parse_dpkg_query(out or "")
-        holds = (_command(run_command, ["apt-mark", "showhold"]) or "").split() if _has(which, "apt-mark") else []
-        return {"packages": installed, "held_packages": sorted({h for h in held + holds if h in installed}),
-                "package_manager": "apt"}
-    if _has(which, "rpm"):
-        out = _command(run_command, ["rpm", "-qa", "--qf", "%{NAME} %{VERSION}-%{RELEASE}\n"]) or ""
-        installed = {n: v for n, v in parse_rpm_query(out).items()
-                     if re.match(r"^(nvidia|cuda|libnvidia|kmod-nvidia)", n)}
-        locks = parse_versionlock(_command(run_command, ["dnf", "versionlock", "list"]) or "") \
-            if _has(which, "dnf") else []
-        return {"packages": installed, "held_packages": sorted(n for n in locks if n in installed),
-                "package_manager": "dnf"}
-    return {"packages": {}, "held_packages": [], "package_manager": None}
-
-
 def _stdout_any_rc(run_command: RunCommand, argv: list) -> str | None:
     try:
         return run_command(argv)[1]
     except OSError:
         return None
+
+
+def _apt_packages(run_command: RunCommand, which) -> dict:
+    # dpkg-query exits 1 when one pattern matches nothing, yet prints the others' rows.
+    out = _stdout_any_rc(run_command, ["dpkg-query", "-W", "-f", "${Package} ${Version} ${db:Status-Abbrev}\n",
+                                       *_PACKAGE_PATTERNS])
+    installed, held = parse_dpkg_query(out or "")
+    marked = (_command(run_command, ["apt-mark", "showhold"]) or "").split() if which("apt-mark") else []
+    return {"packages": installed, "held_packages": sorted({h for h in held + marked if h in installed}),
+            "package_manager": "apt"}
+
+
+def _dnf_packages(run_command: RunCommand, which) -> dict:
+    out = _command(run_command, ["rpm", "-qa", "--qf", "%{NAME} %{VERSION}-%{RELEASE}\n"]) or ""
+    installed = {name: version for name, version in parse_rpm_query(out).items()
+                 if re.match(r"^(nvidia|cuda|libnvidia|kmod-nvidia)", name)}
+    locked = parse_versionlock(_command(run_command, ["dnf", "versionlock", "list"]) or "") if which("dnf") else []
+    return {"packages": installed, "held_packages": sorted(n for n in locked if n in installed),
+            "package_manager": "dnf"}
+
+
+def read_packages(run_command: RunCommand, which: t.Callable[[str], str | None]) -> dict:
+    """Installed NVIDIA/CUDA packages with versions, and which of them are held/locked."""
+    if which("dpkg-query"):
+        return _apt_packages(run_command, which)
+    if which("rpm"):
+        return _dnf_packages(run_command, which)
+    return {"packages": {}, "held_packages": [], "package_manager": None}
 
 
 def driver_package_version(packages: dict) -> str | None:

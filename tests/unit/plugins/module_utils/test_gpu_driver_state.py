@@ -100,3 +100,15 @@ def test_cgroup_v1_cfs_quota(tmp_path):
         "cpu,cpuacct/cpu.cfs_period_us": "100000\n",
     })
     assert cpu_quota(*roots) == 2.0
+
+
+def test_rpm_packages_and_dnf_versionlock_on_el():
+    replies = {
+        "rpm": (0, "nvidia-driver 570.133.20-1.el9\nkernel 5.14.0-503.el9\ncuda-toolkit-12-8 12.8.1-1\n", ""),
+        "dnf": (0, "nvidia-driver-3:570.133.20-1.el9.*\n", ""),
+    }
+    found = state.read_packages(lambda argv: replies[argv[0]],
+                                lambda name: f"/usr/bin/{name}" if name in replies else None)
+    assert found == {"packages": {"nvidia-driver": "570.133.20-1.el9", "cuda-toolkit-12-8": "12.8.1-1"},
+                     "held_packages": ["nvidia-driver"], "package_manager": "dnf"}
+    assert state.driver_package_version(found["packages"]) == "570.133.20"
