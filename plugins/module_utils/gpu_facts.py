@@ -7,6 +7,7 @@ sense of raises GpuOutputError (the module turns it into fail_json quoting the o
 """
 from __future__ import annotations
 
+import re
 import typing as t
 
 from ansible_collections.fleetbench.llm.plugins.module_utils import gpu_driver_state as state
@@ -31,6 +32,7 @@ _NO_DRIVER = ("couldn't communicate with the nvidia driver", "driver not loaded"
               "no nvidia driver", "nvml shared library not found")
 _MISMATCH = "driver/library version mismatch"
 _NO_DEVICES = "no devices were found"
+_REJECTED_FIELD = re.compile(r'Field "([^"]+)" is not a valid field to query')
 
 
 class GpuReadOptions(t.NamedTuple):
@@ -93,13 +95,29 @@ def read_smi_xml(run_command, smi: str) -> dict:
     return {"driver_loaded": True, **parsed}
 
 
+def _query_gpus(run_command, smi: str, fmt: str) -> tuple[dict | None, str, list]:
+    """Run --query-gpu, dropping each field this driver rejects: one unknown field fails the
+    whole query, and older drivers do not know every field newer ones add."""
+    fields = list(QUERY_FIELDS)
+    while True:
+        rc, out, err = run_command([smi, f"--query-gpu={','.join(fields)}", fmt])
+        rejected = _REJECTED_FIELD.search(out + err)
+        if rc != 0 and rejected and rejected.group(1) in fields and len(fields) > 1:
+            fields.remove(rejected.group(1))
+            continue
+        found = _smi_state(rc, out, err)
+        if found is None and rc != 0:
+            raise GpuOutputError(f"{smi} --query-gpu exited {rc}", out + err)
+        return found, out, fields
+
+
 def read_smi_csv(run_command, smi: str) -> dict:
     fmt = "--format=csv,noheader,nounits"
-    found, out = _run_smi(run_command, [smi, f"--query-gpu={','.join(QUERY_FIELDS)}", fmt])
+    found, out, fields = _query_gpus(run_command, smi, fmt)
     if found is not None:
         return found
     try:
-        rows = parse_query_csv(out, QUERY_FIELDS)
+        rows = parse_query_csv(out, fields)
     except GpuOutputError as error:
         error.args = (f"{smi} --query-gpu: {error}",)
         raise

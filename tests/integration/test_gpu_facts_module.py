@@ -44,6 +44,15 @@ def test_reads_driver_cuda_and_every_gpu_from_the_standin(gpu_facts, standin_hos
     assert facts["host"]["cpu_count"] >= 1
 
 
+def test_csv_query_drops_the_fields_an_older_driver_rejects(gpu_facts, standin_host):
+    host = standin_host(driver="470.256.02", cuda="11.4", unknown_query_fields=["mig.mode.current", "power.default_limit"])
+    facts = gpu_facts(method="csv", nvidia_smi_path=host.smi,
+                      proc_version_path=host.proc_version)["ansible_facts"]["fleetbench_gpu"]
+    assert (facts["driver_version"], facts["gpu_count"]) == ("470.256.02", 2)
+    gpu = facts["gpus"][0]
+    assert (gpu["mig_mode"], gpu["power_limit_default_w"], gpu["power_limit_enforced_w"]) == (None, None, 700)
+
+
 def test_no_loaded_module_gives_no_driver_facts_not_a_failure(gpu_facts, standin_host):
     host = standin_host(loaded=None)
     result = gpu_facts(method="xml", nvidia_smi_path=host.smi, proc_version_path=host.proc_version)

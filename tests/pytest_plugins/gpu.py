@@ -36,7 +36,8 @@ def standin_host(tmp_path) -> t.Callable[..., StandinHost]:
     """Factory: standin_host('gpu-01', driver='570.133.20', gpus=[...], loaded='535.247.01')."""
 
     def make(name: str = "gpu-01", driver: str = "570.133.20", cuda: str = "12.8",
-             gpus: list | None = None, loaded: str | None = "same", flavour: str = "proprietary") -> StandinHost:
+             gpus: list | None = None, loaded: str | None = "same", flavour: str = "proprietary",
+             **state_extra) -> StandinHost:
         folder = tmp_path / name
         folder.mkdir()
         proc_version = folder / "loaded-module"
@@ -45,6 +46,7 @@ def standin_host(tmp_path) -> t.Callable[..., StandinHost]:
             "driver_version": driver, "cuda_version": cuda,
             "loaded_module_file": str(proc_version),
             "gpus": [{"name": H100}, {"name": H100}] if gpus is None else gpus,
+            **state_extra,
         }))
         write_loaded_module(proc_version, driver if loaded == "same" else loaded, flavour)
         smi = folder / "nvidia-smi"

@@ -15,6 +15,8 @@ Two files describe the fake machine:
      "driver_version": "570.133.20",   # required: version of the installed user-space driver
      "cuda_version": "12.8",           # required: CUDA driver API version that driver reports
      "loaded_module_file": "/etc/fleetbench-standin/loaded-module",   # optional, see 2.
+     "unknown_query_fields": ["mig.mode.current"],   # optional: fields this (older) driver
+                                                     # rejects in --query-gpu
      "gpus": [                          # optional; [] or absent = driver loaded, no GPU found
        {
          "name": "NVIDIA H100 80GB HBM3",              # required
@@ -463,7 +465,8 @@ def run(args: list[str]) -> str:
         return render_version(state)
     if query_gpu is not None and fmt is not None and len(args) == 2:
         rows = [(g, state) for g in state["gpus"]]
-        return render_csv(query_gpu.split(","), QUERY_FIELDS, rows, fmt)
+        known = {k: v for k, v in QUERY_FIELDS.items() if k not in state.get("unknown_query_fields", [])}
+        return render_csv(query_gpu.split(","), known, rows, fmt)
     if query_apps is not None and fmt is not None and len(args) == 2:
         rows = [(p, g) for g in state["gpus"] for p in g["processes"]]
         return render_csv(query_apps.split(","), APP_FIELDS, rows, fmt)
