@@ -107,3 +107,19 @@ def test_score_command_reproduces_the_run_scores(quick_harness_run, harness_pyth
     result = run_harness(harness_python, "score", "--output", output, "--dataset", tiny_dataset)
     assert result.returncode == 0, result.stderr[-2000:]
     assert json.loads(result.stdout) == written
+
+
+def test_offline_with_one_engine_per_device_runs_two_engines_and_loses_nothing(harness_python, tiny_model,
+                                                                               tiny_dataset, tmp_path):
+    from tests.pytest_plugins.harness import QUICK_TEST_ARGS, run_harness
+
+    result = run_harness(harness_python, "run", "--scenario", "Offline", "--mode", "performance", "--model", tiny_model,
+                         "--dataset", tiny_dataset, "--output", tmp_path, *QUICK_TEST_ARGS,
+                         "--engine-arg", "data_parallel_size=2")
+    assert result.returncode == 0, result.stderr[-2000:]
+    record = parse_result_dir(str(tmp_path))
+    assert (record.status, record.valid) == ("complete", True)
+    assert record.samples_issued == record.samples_completed > 0
+    log = (tmp_path / "harness.log").read_text()
+    assert "EngineCore_DP0" in log and "EngineCore_DP1" in log
+    assert json.loads((tmp_path / "fleetbench_run.json").read_text())["engine_args"]["data_parallel_size"] == 2
