@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
-bin=$repo/.venv/bin
+bin=${FLEETBENCH_VENV:-$repo/.venv}/bin
 
 cache=~/.ansible/test/cache
 mkdir -p "$cache"
@@ -25,7 +25,7 @@ git init -q . && git add -A >/dev/null   # sanity tests list files through git
 
 # The Ansible content is what sanity is for; the harness (runs on hosts, in its own venv),
 # benchmarks and tests follow plain Python conventions and are checked by pytest instead.
-targets=(plugins roles playbooks meta)
+targets=(plugins/ roles/ playbooks/ meta/)
 [ $# -gt 0 ] && targets=("$@")
 PIP_QUIET=1 PIP_DISABLE_PIP_VERSION_CHECK=1 "$bin/ansible-test" sanity --local --python 3.11 --color no \
   --skip-test shebang "${targets[@]}"
