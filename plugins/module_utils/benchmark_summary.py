@@ -1,5 +1,5 @@
 # Copyright: fleetbench developers
-# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """One benchmark run across the fleet, summed up: which hosts finished, which failed and why,
 each host's headline numbers, and in fleet mode the fleet total next to the per-host results
 it should be compared with."""

@@ -1,5 +1,5 @@
 # Copyright: fleetbench developers
-# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Start, watch and stop one `fleetbench-harness run` on a host, detached from Ansible.
 
 The run lives in its own session (process group) so Ansible's connection can come and go

@@ -1,5 +1,5 @@
 # Copyright: fleetbench developers
-# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Words and files the controller makes from a harness run's state: progress lines, the
 one-line cause of a failure, and the snapshot kept on the controller while it runs."""
 from __future__ import annotations
