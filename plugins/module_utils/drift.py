@@ -1,5 +1,5 @@
 # Copyright: fleetbench developers
-# Apache License 2.0 (see galaxy.yml)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The drift gate's arithmetic: which configuration fields differ across hosts, the majority
 value of each, the hosts that deviate from it, and the hosts that could not be asked.
 

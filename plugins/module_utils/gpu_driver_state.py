@@ -1,5 +1,5 @@
 # Copyright: fleetbench developers
-# Apache License 2.0 (see galaxy.yml)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What the host says about its NVIDIA driver outside NVML: the loaded kernel module
 (/proc/driver/nvidia/version), installed and held packages, CUDA toolkit, fabric manager."""
 from __future__ import annotations

@@ -1,5 +1,5 @@
 # Copyright: fleetbench developers
-# Apache License 2.0 (see galaxy.yml)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Gather `fleetbench_gpu` facts: NVML first, then `nvidia-smi -q -x`, then the CSV query.
 
 A host without GPU or driver gets facts that say so; only output that no reader can make

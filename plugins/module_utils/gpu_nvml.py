@@ -1,5 +1,5 @@
 # Copyright: fleetbench developers
-# Apache License 2.0 (see galaxy.yml)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Read GPU facts through NVML (`nvidia-ml-py`, imported as pynvml) when the host has it.
 
 NVML is the interface NVIDIA keeps stable; nvidia-smi's text is not. pynvml is imported

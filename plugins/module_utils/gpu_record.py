@@ -1,5 +1,5 @@
 # Copyright: fleetbench developers
-# Apache License 2.0 (see galaxy.yml)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The per-GPU record every reader (NVML, nvidia-smi XML, CSV, table, -q text) returns.
 
 Every key is always present; None means the driver did not report it (N/A, [N/A],

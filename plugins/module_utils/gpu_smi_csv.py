@@ -1,5 +1,5 @@
 # Copyright: fleetbench developers
-# Apache License 2.0 (see galaxy.yml)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Read `nvidia-smi --query-gpu=... --format=csv[,noheader][,nounits]`.
 
 Units sit in the header (`memory.used [MiB]`) and, without `nounits`, in every cell as well

@@ -1,5 +1,5 @@
 # Copyright: fleetbench developers
-# Apache License 2.0 (see galaxy.yml)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Read the default `nvidia-smi` table (79-, 89- and 91-column layouts).
 
 The table is for people and its layout changes between branches, so it is read by cells

@@ -1,5 +1,5 @@
 # Copyright: fleetbench developers
-# Apache License 2.0 (see galaxy.yml)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Read `nvidia-smi -q` text: an indented tree of `Label : value` lines.
 
 Kept for saved outputs (MLPerf submissions store `nvidia-smi -q` as gpu_info.txt); the

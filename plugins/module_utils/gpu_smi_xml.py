@@ -1,5 +1,5 @@
 # Copyright: fleetbench developers
-# Apache License 2.0 (see galaxy.yml)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Read `nvidia-smi -q -x` (nvsmi_device_v11/v12 DTDs, Linux and Windows drivers)."""
 from __future__ import annotations
 

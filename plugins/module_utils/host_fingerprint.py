@@ -1,5 +1,5 @@
 # Copyright: fleetbench developers
-# Apache License 2.0 (see galaxy.yml)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What makes CPU runs differ between hosts: CPU model, cores, the cgroup CPU quota the
 process actually gets, memory, kernel.
 
