@@ -67,7 +67,7 @@ class ActionModule(ActionBase):
             try:
                 polled = self._step(args, "poll", task_vars, wait=min(interval, remaining))
             except AnsibleConnectionFailure as exc:
-                return self._outcome(args, "lost", last, started, began, cause=str(exc).splitlines()[0])
+                return self._outcome(args, "lost", last, started, began, cause=" ".join(str(exc).split()))
             if polled.get("failed") or polled.get("unreachable"):
                 return self._outcome(args, "lost", last, started, began, cause=polled.get("msg"))
             last = polled

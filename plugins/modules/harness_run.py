@@ -84,7 +84,7 @@ options:
         each poll. Nothing is written when unset.
     type: path
   label:
-    description: Prefix of the progress lines, for example C(Offline/performance #1).
+    description: "Prefix of the progress lines, for example V(Offline/performance #1)."
     type: str
   step:
     description:
@@ -98,16 +98,21 @@ options:
     default: 0
 attributes:
   action:
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
     support: full
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
     details: In check mode nothing is started; the result says what would run.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: none
   platform:
+    description: Target OS/families that can be operated against.
+    support: N/A
     platforms: posix
 author:
-  - fleetbench developers
+  - fleetbench developers (@fleetbench)
 """
 
 EXAMPLES = r"""
