@@ -23,11 +23,19 @@ def sampling_params(max_tokens: int, streaming: bool):
                           min_tokens=min(MIN_OUTPUT_TOKENS, max_tokens), output_kind=kind)
 
 
-def engine_config(model: pathlib.Path, kwargs: dict):
+def usage_context(offline: bool):
+    """vLLM sizes its default batch by usage: `LLM()`'s for Offline (on CPU 256 sequences, 4,096
+    batched tokens), `vllm serve`'s for streaming scenarios, so each runs as vLLM tunes it."""
+    from vllm.usage.usage_lib import UsageContext
+
+    return UsageContext.LLM_CLASS if offline else UsageContext.OPENAI_API_SERVER
+
+
+def engine_config(model: pathlib.Path, kwargs: dict, offline: bool):
     from vllm.engine.arg_utils import AsyncEngineArgs
 
     try:
-        return AsyncEngineArgs(model=str(model), **kwargs).create_engine_config()
+        return AsyncEngineArgs(model=str(model), **kwargs).create_engine_config(usage_context(offline))
     except (ValueError, TypeError) as err:  # pydantic's ValidationError is a ValueError
         raise BadInput(f"vLLM rejected the engine arguments for {model}: {one_line(err)}") from None
 
@@ -36,14 +44,30 @@ def offline_engine(vllm_config, log_path: pathlib.Path | None = None):
     from vllm.v1.engine.llm_engine import LLMEngine
 
     with _engine_failures(log_path):
-        return LLMEngine.from_vllm_config(vllm_config, disable_log_stats=True)
+        return LLMEngine.from_vllm_config(vllm_config, usage_context=usage_context(offline=True),
+                                          disable_log_stats=True)
 
 
-def async_engine(vllm_config, disable_log_stats: bool, log_path: pathlib.Path | None = None):
+def async_engine(vllm_config, disable_log_stats: bool, log_path: pathlib.Path | None = None, offline: bool = False):
     from vllm.v1.engine.async_llm import AsyncLLM
 
     with _engine_failures(log_path):
-        return AsyncLLM.from_vllm_config(vllm_config, disable_log_stats=disable_log_stats)
+        return AsyncLLM.from_vllm_config(vllm_config, usage_context=usage_context(offline),
+                                         disable_log_stats=disable_log_stats)
+
+
+def effective_engine_settings(vllm_config) -> dict:
+    """What vLLM settled on after defaults, for the run record."""
+    return {
+        "max_num_seqs": vllm_config.scheduler_config.max_num_seqs,
+        "max_num_batched_tokens": vllm_config.scheduler_config.max_num_batched_tokens,
+        "max_model_len": vllm_config.model_config.max_model_len,
+        "dtype": str(vllm_config.model_config.dtype).removeprefix("torch."),
+        "tensor_parallel_size": vllm_config.parallel_config.tensor_parallel_size,
+        "data_parallel_size": vllm_config.parallel_config.data_parallel_size,
+        "enforce_eager": vllm_config.model_config.enforce_eager,
+        "quantization": vllm_config.model_config.quantization,
+    }
 
 
 # The engine core runs in another process; the parent only learns "initialization failed".

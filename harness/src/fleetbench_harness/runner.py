@@ -13,7 +13,8 @@ import mlperf_loadgen as lg
 from fleetbench_harness.accuracy import ACCURACY_FILE, score_run
 from fleetbench_harness.console import LOG_FILE
 from fleetbench_harness.dataset import check_tokenizer_matches, load_dataset
-from fleetbench_harness.engine import MAX_OUTPUT_TOKENS, engine_config, offline_engine, one_line, sampling_params
+from fleetbench_harness.engine import (MAX_OUTPUT_TOKENS, effective_engine_settings, engine_config, offline_engine,
+                                       one_line, sampling_params)
 from fleetbench_harness.engine_args import engine_arg_names, engine_kwargs
 from fleetbench_harness.errors import HarnessError, LoadGenFailure
 from fleetbench_harness.loadgen_settings import (OFFICIAL_SAMPLE_COUNT, USER_CONF_FILE, build_test_settings,
@@ -30,6 +31,8 @@ from fleetbench_harness.sut_offline import OfflineSUT
 from fleetbench_harness.sut_streaming import StreamingSUT
 
 log = logging.getLogger("fleetbench_harness")
+# A benchmark host does not report to vLLM's usage-statistics server unless asked to.
+os.environ.setdefault("VLLM_NO_USAGE_STATS", "1")
 OFFICIAL_DATASET_SIZES = (13368, 5000)  # datacenter and edge sets
 
 
@@ -68,35 +71,16 @@ def _run(config: RunConfig, status: StatusFile, progress: Progress, fatal) -> di
     dataset = load_dataset(config.dataset, config.dataset_sha256, config.total_sample_count)
     tokenizer = load_tokenizer(config.model)
     check_tokenizer_matches(dataset, tokenizer, config.model)
-
-    overrides = profile_overrides(config.profile, scenario, len(dataset))
-    if len(dataset) < OFFICIAL_SAMPLE_COUNT:
-        overrides.setdefault("performance_sample_count_override", str(len(dataset)))
-    for key in config.loadgen_settings:
-        check_user_conf_key(key, "--loadgen-setting")
-    user_lines = read_user_conf(config.user_conf)
-    conf_path = config.output / USER_CONF_FILE
-    conf_path.write_text(user_conf_text(scenario, overrides, user_lines, config.loadgen_settings), encoding="utf-8")
-    test_settings = build_test_settings(scenario, config.mode, conf_path)
-    compliant = (is_compliant(config.profile, {**overrides, **config.loadgen_settings}, user_lines)
-                 and config.max_output_tokens == MAX_OUTPUT_TOKENS and len(dataset) in OFFICIAL_DATASET_SIZES)
+    overrides, test_settings, compliant = _loadgen_settings(config, scenario, len(dataset))
     kwargs = engine_kwargs(config.engine_args, engine_arg_names())
-    write_run_record(config.output, run_record(config, scenario, dataset, {**overrides, **config.loadgen_settings},
-                                               reported_settings(test_settings), kwargs, compliant))
 
     status.set_phase("loading_model")
     started = time.monotonic()
-    vllm_config = engine_config(config.model, kwargs)
-    params = sampling_params(config.max_output_tokens, streaming=scenario.streaming)
-    log_path = config.output / LOG_FILE
-    # LLMEngine drives one engine; one engine per GPU (data parallel) needs AsyncLLM's balancer.
-    one_engine_per_gpu = int(kwargs.get("data_parallel_size") or 1) > 1
-    if scenario.streaming or one_engine_per_gpu:
-        sut = StreamingSUT(vllm_config, dataset, params, progress, fatal,
-                           disable_log_stats=bool(kwargs.get("disable_log_stats", True)), log_path=log_path,
-                           report_first_token=scenario.streaming)
-    else:
-        sut = OfflineSUT(offline_engine(vllm_config, log_path), dataset, params, progress, fatal)
+    vllm_config = engine_config(config.model, kwargs, offline=not scenario.streaming)
+    record = run_record(config, scenario, dataset, overrides, reported_settings(test_settings), kwargs, compliant)
+    record["engine_effective"] = effective_engine_settings(vllm_config)
+    write_run_record(config.output, record)
+    sut = _system_under_test(config, scenario, dataset, kwargs, vllm_config, progress, fatal)
     log.info("engine ready in %.1f s", time.monotonic() - started)
 
     status.set_phase("warmup")
@@ -116,6 +100,35 @@ def _run(config: RunConfig, status: StatusFile, progress: Progress, fatal) -> di
         write_json_atomically(config.output / ACCURACY_FILE, scores)
         summary["accuracy"] = {key: scores[key] for key in ("rouge1", "rouge2", "rougeL", "rougeLsum", "passed")}
     return summary
+
+
+def _loadgen_settings(config: RunConfig, scenario, dataset_samples: int):
+    """(overrides written to user.conf, TestSettings as loaded, compliant)."""
+    overrides = profile_overrides(config.profile, scenario, dataset_samples)
+    if dataset_samples < OFFICIAL_SAMPLE_COUNT:
+        overrides.setdefault("performance_sample_count_override", str(dataset_samples))
+    for key in config.loadgen_settings:
+        check_user_conf_key(key, "--loadgen-setting")
+    user_lines = read_user_conf(config.user_conf)
+    conf_path = config.output / USER_CONF_FILE
+    conf_path.write_text(user_conf_text(scenario, overrides, user_lines, config.loadgen_settings), encoding="utf-8")
+    test_settings = build_test_settings(scenario, config.mode, conf_path)
+    all_overrides = {**overrides, **config.loadgen_settings}
+    compliant = (is_compliant(config.profile, all_overrides, user_lines)
+                 and config.max_output_tokens == MAX_OUTPUT_TOKENS and dataset_samples in OFFICIAL_DATASET_SIZES)
+    return all_overrides, test_settings, compliant
+
+
+def _system_under_test(config: RunConfig, scenario, dataset, kwargs: dict, vllm_config, progress: Progress, fatal):
+    params = sampling_params(config.max_output_tokens, streaming=scenario.streaming)
+    log_path = config.output / LOG_FILE
+    # LLMEngine drives one engine; one engine per GPU (data parallel) needs AsyncLLM's balancer.
+    one_engine_per_gpu = int(kwargs.get("data_parallel_size") or 1) > 1
+    if scenario.streaming or one_engine_per_gpu:
+        return StreamingSUT(vllm_config, dataset, params, progress, fatal,
+                            disable_log_stats=bool(kwargs.get("disable_log_stats", True)), log_path=log_path,
+                            report_first_token=scenario.streaming)
+    return OfflineSUT(offline_engine(vllm_config, log_path), dataset, params, progress, fatal)
 
 
 def _start_loadgen_test(sut, config: RunConfig, total_samples: int, test_settings) -> None:
