@@ -1,7 +1,7 @@
 # GPU facts and the drift gate: gpu_facts module, drift_table filter, preflight role/playbook.
 .PHONY: test-gpu test-gpu-testhosts preflight bench-preflight
 
-test-gpu: setup-controller ## gpu_facts + drift gate tests: every nvidia-smi corpus file, stand-in nvidia-smi, ansible-playbook runs (~2.5 min)
+test-gpu: setup-controller ## gpu_facts + drift gate tests: every nvidia-smi corpus file, stand-in nvidia-smi, ansible-playbook runs (3-6 min on 2 shared cores)
 	$(BIN)/pytest tests/unit/plugins/module_utils/test_gpu_smi_corpus.py tests/unit/plugins/module_utils/test_gpu_drift.py \
 	  tests/unit/plugins/module_utils/test_gpu_nvml.py tests/unit/plugins/module_utils/test_gpu_driver_state.py \
 	  tests/unit/standin tests/integration/test_gpu_facts_module.py tests/integration/test_preflight_playbook.py
