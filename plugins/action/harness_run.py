@@ -1,5 +1,5 @@
 # Copyright: fleetbench developers
-# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Drive one harness run from the controller: start, poll with progress lines, stop on timeout.
 
 Polling from here (instead of async + async_status) lets every poll leave the last status and
