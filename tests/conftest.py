@@ -3,6 +3,7 @@ import pathlib
 
 _PLUGIN_DIR = pathlib.Path(__file__).parent / "pytest_plugins"
 
-pytest_plugins = sorted(
-    f"tests.pytest_plugins.{p.stem}" for p in _PLUGIN_DIR.glob("*.py") if p.stem != "__init__"
+# `paths` first: other plugins import it, and pytest can only rewrite its asserts if it loads it first.
+pytest_plugins = ["tests.pytest_plugins.paths"] + sorted(
+    f"tests.pytest_plugins.{p.stem}" for p in _PLUGIN_DIR.glob("*.py") if p.stem not in ("__init__", "paths")
 )

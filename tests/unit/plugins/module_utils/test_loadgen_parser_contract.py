@@ -60,6 +60,8 @@ RUN = {
     "loadgen_settings": {"min_duration_ms": 1000, "min_query_count": 100, "performance_sample_count_override": 64,
                          "ttft_latency": 500000000, "tpot_latency": 30000000, "use_token_latencies": True},
     "engine_args": {"dtype": "bfloat16"}, "max_output_tokens": 128,
+    "engine_effective": {"max_num_seqs": 256, "max_num_batched_tokens": 4096, "max_model_len": 2048,
+                         "dtype": "bfloat16", "tensor_parallel_size": 1, "data_parallel_size": 1},
     "model": {"path": "/opt/model", "sha256": SHA}, "dataset": {"path": "/opt/cnn.json", "sha256": SHA, "samples": 64},
     "fingerprint": {"hostname": "gpu-01", "cpu_model": "Xeon", "cpu_count": 2, "cpu_quota": None, "memory_gib": 24.0,
                     "python": "3.11.7", "vllm": "0.32.0", "torch": "2.13.0+cpu", "loadgen": "6.0.17",
