@@ -18,7 +18,7 @@ import time
 from benchmarks.harness_bench import benchmarks_md, machine
 from benchmarks.harness_bench.contenders import HARNESS, REFERENCE, RunCounter, RunResult, Setup
 from benchmarks.harness_bench.offline_rounds import compare_offline
-from benchmarks.harness_bench.server_search import (CONFIRM_ATTEMPTS, CONFIRM_MIN_QUERIES, PROBE_MAX_DURATION_MS,
+from benchmarks.harness_bench.server_search import (CONFIRM_ATTEMPTS, CONFIRM_MIN_QUERIES, PROBE_DURATION_CAP,
                                                     PROBE_MIN_DURATION_MS, SAMPLES, search_server)
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
@@ -157,7 +157,8 @@ def workload_text(model: pathlib.Path, dataset: pathlib.Path, setup: Setup) -> s
 
 def server_method_text(max_probes: int) -> str:
     return (f"Each probe is a LoadGen Server run of {PROBE_MIN_DURATION_MS // 1000} s at least ({SAMPLES} samples "
-            f"loaded, cut at {PROBE_MAX_DURATION_MS // 1000} s); it passes when LoadGen reports the p99 TTFT and "
+            f"loaded, cut at {PROBE_DURATION_CAP}x the scheduled length); it passes when LoadGen reports the p99 "
+            "TTFT and "
             f"TPOT limits met. The search starts at 1/{SERVER_START_DIVISOR} of the contender's median Offline "
             "samples/s, doubles or halves to bracket the limit, then bisects "
             f"(geometric mean) to within 10%, at most {max_probes} probes. Short probes never have enough "

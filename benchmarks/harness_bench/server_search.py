@@ -13,8 +13,9 @@ SAMPLES = 64
 PROBE_MIN_DURATION_MS = 20000
 PROBE_MIN_QUERIES = SAMPLES
 # An overloaded probe would otherwise issue min_duration x target QPS queries and then drain
-# them at the contender's own pace; it fails either way, so cut it short.
-PROBE_MAX_DURATION_MS = 3 * PROBE_MIN_DURATION_MS
+# them at the contender's own pace; it fails either way, so cut it short: at three times the
+# length LoadGen's schedule needs (longer than min_duration at low QPS, where min_query_count rules).
+PROBE_DURATION_CAP = 3
 # LoadGen's early stopping needs about 460 queries, all within the limits, to vouch for a p99.
 CONFIRM_MIN_QUERIES = 512
 CONFIRM_ATTEMPTS = 2
@@ -43,6 +44,11 @@ def server_loadgen_settings(target_qps: float, min_queries: int, max_duration_ms
     return settings
 
 
+def probe_max_duration_ms(target_qps: float) -> int:
+    scheduled_ms = max(PROBE_MIN_DURATION_MS, 1000 * PROBE_MIN_QUERIES / target_qps)
+    return int(PROBE_DURATION_CAP * scheduled_ms)
+
+
 def probe_passed(result: RunResult) -> bool:
     """The latency limits held and the run was long enough; early stopping is left to the
     confirmation run, since a short probe never has enough queries for it."""
@@ -68,7 +74,7 @@ def search_server(setup: Setup, counter: RunCounter, contender: str, start_qps: 
         return result
 
     def probe(target_qps: float) -> Probe:
-        result = run(target_qps, PROBE_MIN_QUERIES, PROBE_MAX_DURATION_MS)
+        result = run(target_qps, PROBE_MIN_QUERIES, probe_max_duration_ms(target_qps))
         return Probe(target_qps, probe_passed(result), result)
 
     search = find_max_passing_qps(probe, start_qps, max_probes=max_probes)

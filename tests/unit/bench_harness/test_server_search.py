@@ -41,3 +41,10 @@ def test_without_the_reference_its_search_is_reported_unavailable_without_runnin
     setup = Setup(tmp_path / "python", tmp_path, None, tmp_path, tmp_path / "d.json", tmp_path, {})
     search = search_server(setup, None, REFERENCE, 3.0, 5, print)
     assert search.unavailable == "reference not available" and search.best_valid is None
+
+
+def test_probe_cap_leaves_room_for_the_queries_a_low_qps_schedule_needs():
+    from benchmarks.harness_bench.server_search import PROBE_MIN_QUERIES, probe_max_duration_ms
+
+    assert probe_max_duration_ms(50.0) == 60000
+    assert probe_max_duration_ms(1.16) > 2 * 1000 * PROBE_MIN_QUERIES / 1.16
