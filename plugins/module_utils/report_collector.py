@@ -9,6 +9,7 @@ already collected and a reader never sees half a file.
 """
 from __future__ import annotations
 
+import copy
 import datetime
 import json
 import os
@@ -22,6 +23,7 @@ DRIFT_FACT = "fleetbench_drift"
 RECORDS_FACT = "fleetbench_run_records"
 RUN_FAILURES_FACT = "fleetbench_run_failures"
 HOST_FAILURE_FACT = "fleetbench_host_failure"
+RUN_ID_FACT = "fleetbench_run_id"
 
 
 def utc_now() -> str:
@@ -48,10 +50,17 @@ class TaskResultCollector:
         self.hosts: dict[str, dict[str, t.Any]] = {}
         self.failures: list[dict[str, t.Any]] = []
         self.drift: t.Any = None
+        # Host facts and drift as they stood at each run's last record. A run stops taking newer
+        # facts once a newer run starts: facts read in between (a driver upgrade, the next
+        # preflight) describe the next run, not the one already measured.
+        self.current_run_id: str | None = None
+        self._run_facts: dict[str, dict[str, t.Any]] = {}
 
     def add_task_result(self, host: str, task_result: t.Mapping[str, t.Any]) -> list[dict[str, t.Any]]:
         """Take what the hand-off defines from one task result; return the records that are new or changed."""
         facts = task_result.get("ansible_facts") or {}
+        if isinstance(facts.get(RUN_ID_FACT), str) and facts[RUN_ID_FACT]:
+            self._start_run(facts[RUN_ID_FACT])
         self._take_facts(host, facts)
         candidates = []
         if isinstance(facts.get(RECORDS_FACT), list):
@@ -91,7 +100,15 @@ class TaskResultCollector:
         if self.records.get(key) == record:
             return None
         self.records[key] = record
+        self._start_run(record["run_id"])
+        if record["run_id"] == self.current_run_id:
+            self._run_facts[record["run_id"]] = {"hosts": copy.deepcopy(self.hosts), "drift": copy.deepcopy(self.drift)}
         return record
+
+    def _start_run(self, run_id: str) -> None:
+        """Make run_id the run the playbook is on, unless it is an older run delivered again."""
+        if run_id != self.current_run_id and run_id not in self._run_facts:
+            self.current_run_id = run_id
 
     def add_failure(self, host: str, message: str, task: str | None = None) -> None:
         failure = {"host": host, "task": task, "message": " ".join(str(message).split())}
@@ -106,6 +123,8 @@ class TaskResultCollector:
     def document(self, run_id: str) -> dict[str, t.Any]:
         records = [r for r in self.records.values() if r["run_id"] == run_id]
         hosts = {r["host"] for r in records} | {f["host"] for f in self.failures}
+        facts = self._run_facts.get(run_id) if run_id != self.current_run_id else None
+        facts = facts or {"hosts": self.hosts, "drift": self.drift}
         return {
             "schema_version": RESULTS_SCHEMA_VERSION,
             "run_id": run_id,
@@ -113,9 +132,9 @@ class TaskResultCollector:
             "started_at": self.started_at,
             "finished_at": self.finished_at,
             "records": records,
-            "hosts": {h: self.hosts.get(h, {}) for h in sorted(hosts)},
+            "hosts": {h: facts["hosts"].get(h, {}) for h in sorted(hosts)},
             "failures": [f for f in self.failures if f["host"] in hosts],
-            "drift": self.drift,
+            "drift": facts["drift"],
         }
 
     def write(self, output_dir: str) -> list[str]:

@@ -61,6 +61,36 @@ def test_results_json_is_written_per_run_id_inside_the_output_folder(tmp_path, r
     assert [p.name for p in (tmp_path / "_.._etc").iterdir()] == ["results.json"]
 
 
+def test_two_runs_in_one_collector_keep_each_runs_own_facts_when_the_driver_changes_between_them(
+        tmp_path, replay_run, real_gpu_facts):
+    """upgrade_and_compare.yml: baseline run, driver upgrade, after run, in one playbook."""
+    def gpu(driver):
+        return {"ansible_facts": {"fleetbench_gpu": real_gpu_facts(driver, "12.8")}}
+
+    def drift(summary):
+        return {"ansible_facts": {"fleetbench_drift": {"summary": summary}}}
+
+    collector = TaskResultCollector()
+    collector.add_task_result("localhost", {"ansible_facts": {"fleetbench_run_id": "baseline"}})
+    collector.add_task_result("gpu-01", gpu("550.54.15"))
+    collector.add_task_result("gpu-01", drift("uniform before"))
+    collector.add_task_result("gpu-01", _record_fact(replay_run(L02_SERVER, "gpu-01", run_id="baseline")))
+    collector.write(str(tmp_path))
+    collector.add_task_result("gpu-01", gpu("570.133.07"))  # the upgrade reads the new driver
+    collector.add_task_result("localhost", {"ansible_facts": {"fleetbench_run_id": "after"}})
+    collector.add_task_result("gpu-01", gpu("570.133.07"))
+    collector.add_task_result("gpu-01", drift("uniform after"))
+    collector.write(str(tmp_path))
+    collector.add_task_result("gpu-01", _record_fact(replay_run(L02_SERVER, "gpu-01", run_id="after")))
+    collector.add_task_result("gpu-01", _record_fact(replay_run(L02_SERVER, "gpu-01", run_id="baseline")))  # delivered again
+    collector.write(str(tmp_path))
+
+    baseline = json.loads((tmp_path / "baseline" / "results.json").read_text())
+    after = json.loads((tmp_path / "after" / "results.json").read_text())
+    assert (baseline["hosts"]["gpu-01"]["gpu"]["driver_version"], baseline["drift"]["summary"]) == ("550.54.15", "uniform before")
+    assert (after["hosts"]["gpu-01"]["gpu"]["driver_version"], after["drift"]["summary"]) == ("570.133.07", "uniform after")
+
+
 def test_junit_has_one_case_per_run_and_fails_invalid_and_unreachable(replay_run):
     collector = TaskResultCollector()
     collector.add_task_result("a", _record_fact(replay_run(L02_SERVER, "a", run_id="r1")))
