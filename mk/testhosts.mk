@@ -1,6 +1,6 @@
 # Namespaced SSH test hosts, the stand-in NVIDIA apt repository, the rolling driver upgrade.
 # Needs root (network namespaces, overlay mounts, cgroups): see tests/testhosts/README.md.
-.PHONY: testhosts-up testhosts-down testhosts-status standin-repo test-testhosts test-driver-upgrade
+.PHONY: testhosts-up testhosts-down testhosts-status standin-repo test-testhosts test-driver-upgrade bench-testhosts
 
 TESTHOSTS ?= 3
 TESTHOSTS_FLEET ?= 0
@@ -19,3 +19,9 @@ testhosts-down: ## tear down fleet TESTHOSTS_FLEET=0: processes, mounts, namespa
 
 test-testhosts: setup-controller setup-system ## test-host infrastructure: ssh, apt, cgroup quota, stand-in reboot (~1 min)
 	$(BIN)/pytest tests/unit/testhosts tests/integration/testhosts
+
+test-driver-upgrade: setup-controller setup-system ## rolling driver upgrade on 3 test hosts: drift, canary, busy GPU, failed host (~25 min)
+	$(BIN)/pytest tests/integration/driver/test_driver_upgrade.py
+
+bench-testhosts: setup-controller setup-system ## time test hosts: up/ping/reset/reboot/down, --cold debootstrap and repo; into BENCHMARKS.md
+	$(BIN)/python benchmarks/bench_testhosts.py --cold

@@ -61,6 +61,8 @@ BASE_PACKAGES = (
     # What the controller's Python and the shared vLLM venv load from the system.
     "libbz2-1.0", "libffi8", "liblzma5", "libncursesw6", "libnuma1", "libreadline8",
     "libsqlite3-0", "libssl3", "libstdc++6", "libgomp1", "libuuid1", "libexpat1",
+    # A real Slurm cluster for the drain/resume hooks of the driver upgrade (not started by default).
+    "slurmctld", "slurmd", "slurm-client", "munge",
 )
 # Bump when the tweaks applied after debootstrap change: it is part of the cache key.
 BASE_LAYOUT_VERSION = "1"
