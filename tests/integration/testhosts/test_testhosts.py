@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 import sys
 
@@ -107,3 +108,27 @@ def test_standin_reboot_is_seen_by_ansible_reboot(testhosts):
     assert '"rebooted": true' in result.stdout
     assert fleet.ssh("node1", "cat /var/lib/fleetbench-standin/boot_id", check=True).stdout != before
     assert fleet.ssh("node1", f"test -e /proc/{sleeper}").returncode == 1, "a process outlived the reboot"
+
+
+VLLM_PROBE = """
+import sys
+if __name__ == "__main__":
+    from vllm import LLM, SamplingParams
+    llm = LLM(model=sys.argv[1], dtype="bfloat16", max_model_len=256, enforce_eager=True)
+    outputs = llm.generate(["hello world"] * 4, SamplingParams(max_tokens=16, temperature=0, ignore_eos=True))
+    print("generated", sum(len(o.outputs[0].token_ids) for o in outputs))
+"""
+
+
+@pytest.mark.vllm
+@pytest.mark.slow
+def test_a_host_generates_with_the_shared_vllm_venv(testhosts, vllm_python):
+    fleet = testhosts(1)
+    fleet.reset("node1")
+    python = str(vllm_python)
+    made = fleet.ssh("node1", f"{python} -m fleetbench_harness make-tiny-model --output /root/tiny")
+    assert made.returncode == 0, made.stderr[-2000:]
+    fleet.ssh("node1", f"printf '%s' {shlex.quote(VLLM_PROBE)} > /root/probe.py", check=True)
+    generated = fleet.ssh("node1", f"cd /root && VLLM_CPU_KVCACHE_SPACE=1 {python} probe.py /root/tiny")
+    assert generated.returncode == 0, generated.stderr[-3000:]
+    assert "generated 64" in generated.stdout
