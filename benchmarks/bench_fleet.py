@@ -41,6 +41,7 @@ def measure(fleet, hosts: int, work: pathlib.Path, model, dataset) -> dict:
     names = [h.name for h in fleet.hosts][:hosts]
     inventory = write_inventory(work / f"bench-{hosts}.json", fleet_vars(model, dataset, work / "cache"), {})
     run_id = f"bench-fleet-{hosts}"
+    load = os.getloadavg()[0]
     began = time.monotonic()
     run = run_benchmark([fleet.inventory, inventory], work / "results", run_id,
                         extra_vars={"fleetbench_hosts": ",".join(names), "fleetbench_report_enabled": True},
@@ -49,14 +50,21 @@ def measure(fleet, hosts: int, work: pathlib.Path, model, dataset) -> dict:
     if run.process.returncode != 0:
         raise SystemExit(f"bench-fleet: {hosts} hosts failed:\n{run.explain()}")
     harness = harness_seconds(run.run_dir)
-    return {"hosts": hosts, "wall_s": wall, "harness_s": harness, "overhead_s": wall - harness}
+    return {"hosts": hosts, "wall_s": wall, "harness_s": harness, "overhead_s": wall - harness, "load_before": load}
 
 
 def machine() -> str:
     lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
     match = re.search(r"Model name:\s*(.+)", lscpu)
     cpu = match.group(1).strip() if match else platform.processor()
-    return f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    mem = re.search(r"MemTotal:\s*(\d+) kB", pathlib.Path("/proc/meminfo").read_text())
+    memory = f"{int(mem.group(1)) / 1024 ** 2:.1f} GiB RAM" if mem else "RAM unknown"
+    return (f"{os.cpu_count()} CPUs ({cpu}), {memory}, Python {platform.python_version()}, "
+            f"{platform.system()} {platform.release()}")
+
+
+def uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
 
 
 def forks() -> str:
@@ -65,7 +73,10 @@ def forks() -> str:
     return match.group(1) if match else "5"
 
 
-def section(rows: list[dict]) -> str:
+FLAT_S = 10.0  # "flat": the overhead of the largest size within this of the smallest's
+
+
+def section(rows: list[dict], sizes: list[int], load: list[str], note: str = "") -> str:
     lines = [
         SECTION_START,
         "## bench-fleet: benchmark.yml across namespaced hosts",
@@ -77,16 +88,34 @@ def section(rows: list[dict]) -> str:
         "Per host: the tiny model, quick profile, Offline performance, 64 samples, enforce_eager, on the shared "
         "vLLM CPU venv; the whole flow (checks, preflight, deploy, run, fetch, parse, report).",
         "",
-        "| hosts | wall s | harness s (longest run) | overhead s | goal < 30 s |",
-        "| ---: | ---: | ---: | ---: | --- |",
+        "Load (`uptime` at the start, then after each size): " + "; ".join(f"`{line}`" for line in load)
+        + (f". {note}" if note else ""),
+        "",
+        "| hosts | wall s | harness s (longest run) | overhead s | goal < 30 s | load 1 min before |",
+        "| ---: | ---: | ---: | ---: | --- | ---: |",
     ]
     for row in rows:
         verdict = "meets" if row["overhead_s"] < GOAL_S else "MISSES"
-        lines.append(f"| {row['hosts']} | {row['wall_s']:.1f} | {row['harness_s']:.1f} | {row['overhead_s']:.1f} | {verdict} |")
+        lines.append(f"| {row['hosts']} | {row['wall_s']:.1f} | {row['harness_s']:.1f} | {row['overhead_s']:.1f} "
+                     f"| {verdict} | {row['load_before']:.2f} |")
+    measured = [row["hosts"] for row in rows]
+    lines.append("")
+    if measured != sizes:
+        missing = " ".join(str(n) for n in sizes if n not in measured)
+        lines.append(f"Partial sweep: asked for {' '.join(map(str, sizes))} hosts, measured "
+                     f"{' '.join(map(str, measured))}; not measured: {missing}.")
+        lines.append("")
+    under = all(row["overhead_s"] < GOAL_S for row in rows)
+    spread = max(row["overhead_s"] for row in rows) - min(row["overhead_s"] for row in rows)
+    flat = spread < FLAT_S
     lines += [
+        f"Goals: overhead under {GOAL_S:.0f} s: {'meets' if under else 'MISSES'}; flat in the number of hosts "
+        f"(spread under {FLAT_S:.0f} s, sizes up to forks = {forks()}): {'meets' if flat else 'MISSES'} "
+        f"(spread {spread:.1f} s over {len(rows)} size(s)).",
         "",
-        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. All hosts share the machine's 2 CPUs, so "
-        "the harness time grows with the host count; the overhead column is the number to watch.",
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. All hosts share the machine's "
+        f"{os.cpu_count()} CPUs, so the harness time grows with the host count; the overhead column is the number "
+        "to watch. Every size starts from freshly reset hosts (deploy included).",
         SECTION_END,
     ]
     return "\n".join(lines)
@@ -107,6 +136,8 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hosts", default=os.environ.get("BENCH_FLEET_HOSTS", "1 2 4 8"))
     parser.add_argument("--no-write", action="store_true", help="print only, leave BENCHMARKS.md alone")
+    parser.add_argument("--note", default=os.environ.get("BENCH_FLEET_NOTE", ""),
+                        help="a sentence on the load situation, added to the section")
     args = parser.parse_args(argv)
     sizes = [int(n) for n in args.hosts.split()]
     python = pathlib.Path(os.environ.get("FLEETBENCH_VLLM_PYTHON", REPO / ".venv-vllm/bin/python"))
@@ -114,6 +145,7 @@ def main(argv: list[str]) -> int:
     dataset = make_tiny_dataset(python, model, samples=64)
     fleet = claim_fleet(build_repo(), max(sizes))
     rows = []
+    load = [uptime()]
     try:
         with tempfile.TemporaryDirectory(prefix="bench-fleet-") as tmp:
             for hosts in sizes:
@@ -121,12 +153,13 @@ def main(argv: list[str]) -> int:
                     fleet.reset(host.name)
                 rows.append(measure(fleet, hosts, pathlib.Path(tmp), model, dataset))
                 print(json.dumps(rows[-1]), flush=True)
+                # After every size, so that a sweep cut short still leaves what it measured.
+                text = section(rows, sizes, load + [uptime()], args.note)
+                if not args.no_write:
+                    write_section(text, REPO / "BENCHMARKS.md")
     finally:
         fleet.down()
-    text = section(rows)
     print(text)
-    if not args.no_write:
-        write_section(text, REPO / "BENCHMARKS.md")
     return 0
 
 

@@ -11,7 +11,7 @@ test-benchmark-faults: setup ## every fault at once on 10 namespaced SSH hosts w
 
 BENCH_FLEET_HOSTS ?= 1 2 4 8
 bench-fleet: setup ## wall time and overhead of benchmark.yml on 1, 2, 4, 8 test hosts (root; updates BENCHMARKS.md)
-	BENCH_FLEET_HOSTS="$(BENCH_FLEET_HOSTS)" $(BIN)/python benchmarks/bench_fleet.py
+	BENCH_FLEET_HOSTS="$(BENCH_FLEET_HOSTS)" BENCH_FLEET_NOTE="$(BENCH_FLEET_NOTE)" $(BIN)/python benchmarks/bench_fleet.py
 
 demo-fast: setup ## the first command with Offline only (about a minute after the first run)
 	$(BIN)/ansible-playbook benchmark.yml -i inventory/localhost -e '{"fleetbench_scenarios": ["Offline"]}'
