@@ -154,7 +154,8 @@ def main(argv: list[str]) -> int:
                 rows.append(measure(fleet, hosts, pathlib.Path(tmp), model, dataset))
                 print(json.dumps(rows[-1]), flush=True)
                 # After every size, so that a sweep cut short still leaves what it measured.
-                text = section(rows, sizes, load + [uptime()], args.note)
+                load.append(uptime())
+                text = section(rows, sizes, load, args.note)
                 if not args.no_write:
                     write_section(text, REPO / "BENCHMARKS.md")
     finally:
