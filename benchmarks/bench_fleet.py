@@ -21,6 +21,8 @@ import time
 REPO = pathlib.Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "collections"), str(REPO / "harness" / "src")]
 
+from benchmarks import sections  # noqa: E402
+
 from tests.pytest_plugins.benchmark import fleet_vars, run_benchmark, write_inventory  # noqa: E402
 from tests.pytest_plugins.harness import make_tiny_dataset, build_once, TINY_MODEL  # noqa: E402
 from tests.pytest_plugins.testhosts import claim_fleet  # noqa: E402
@@ -122,14 +124,8 @@ def section(rows: list[dict], sizes: list[int], load: list[str], note: str = "")
 
 
 def write_section(text: str, benchmarks_md: pathlib.Path) -> None:
-    current = benchmarks_md.read_text(encoding="utf-8") if benchmarks_md.exists() else "# Benchmarks\n"
-    if SECTION_START in current and SECTION_END in current:
-        before, _, rest = current.partition(SECTION_START)
-        _, _, after = rest.partition(SECTION_END)
-        updated = before + text + after
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text + "\n"
-    benchmarks_md.write_text(updated, encoding="utf-8")
+    """Replace this benchmark's section in BENCHMARKS.md, leaving every other section alone."""
+    sections.write_section(benchmarks_md, text, SECTION_START, SECTION_END)
 
 
 def main(argv: list[str]) -> int:

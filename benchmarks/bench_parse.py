@@ -26,7 +26,9 @@ import tempfile
 import time
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO / "collections")]
+sys.path[:0] = [str(REPO / "collections"), str(REPO)]
+
+from benchmarks import sections  # noqa: E402
 
 from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_detail_log import (  # noqa: E402
     DETAIL_LOG,
@@ -143,14 +145,7 @@ def section(numbers: dict[str, float], clean: dict[str, float], repeats: int) ->
 
 def write_section(text: str, benchmarks_md: pathlib.Path) -> None:
     """Replace this benchmark's section in BENCHMARKS.md, leaving every other section alone."""
-    current = benchmarks_md.read_text(encoding="utf-8") if benchmarks_md.exists() else "# Benchmarks\n"
-    if SECTION_START in current and SECTION_END in current:
-        before, _, rest = current.partition(SECTION_START)
-        _, _, after = rest.partition(SECTION_END)
-        updated = before + text + after
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text + "\n"
-    benchmarks_md.write_text(updated, encoding="utf-8")
+    sections.write_section(benchmarks_md, text, SECTION_START, SECTION_END)
 
 
 def main(argv: list[str]) -> int:

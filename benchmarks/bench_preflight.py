@@ -23,6 +23,8 @@ import time
 REPO = pathlib.Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "collections"), str(REPO)]
 
+from benchmarks import sections  # noqa: E402
+
 from ansible_collections.fleetbench.llm.plugins.module_utils.drift import drift_report  # noqa: E402
 from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_record import new_gpu  # noqa: E402
 from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_smi_xml import parse_smi_xml  # noqa: E402
@@ -124,14 +126,7 @@ def section(numbers: dict, hosts: int) -> str:
 
 def write_section(text: str, benchmarks_md: pathlib.Path) -> None:
     """Replace this benchmark's section in BENCHMARKS.md, leaving every other section alone."""
-    current = benchmarks_md.read_text(encoding="utf-8") if benchmarks_md.exists() else "# Benchmarks\n"
-    if SECTION_START in current and SECTION_END in current:
-        before, rest = current.split(SECTION_START, 1)
-        after = rest.split(SECTION_END, 1)[1]
-        updated = before + text + after
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text + "\n"
-    benchmarks_md.write_text(updated, encoding="utf-8")
+    sections.write_section(benchmarks_md, text, SECTION_START, SECTION_END)
 
 
 def main(argv: list[str]) -> int:

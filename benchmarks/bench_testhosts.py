@@ -22,6 +22,8 @@ import time
 REPO = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks import sections  # noqa: E402
+
 from tests.pytest_plugins.testhosts import ansible_command, ansible_env, claim_fleet  # noqa: E402
 from tests.standin import build_repo as repo_builder  # noqa: E402
 from tests.testhosts import testhosts as th  # noqa: E402
@@ -106,14 +108,7 @@ def section(hosts: int, repeats: int, warm: list[dict[str, float]], cold: dict[s
 
 def write_section(text: str, benchmarks_md: pathlib.Path) -> None:
     """Replace this benchmark's section in BENCHMARKS.md, leaving every other section alone."""
-    current = benchmarks_md.read_text(encoding="utf-8") if benchmarks_md.exists() else "# Benchmarks\n"
-    if SECTION_START in current and SECTION_END in current:
-        before, _, rest = current.partition(SECTION_START)
-        _, _, after = rest.partition(SECTION_END)
-        updated = before + text + after
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text + "\n"
-    benchmarks_md.write_text(updated, encoding="utf-8")
+    sections.write_section(benchmarks_md, text, SECTION_START, SECTION_END)
 
 
 def main(argv: list[str]) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pathlib
 import re
 
+from benchmarks.sections import replace_section
 from benchmarks.harness_bench.contenders import HARNESS, PLAIN, REFERENCE, RunResult
 from benchmarks.harness_bench.offline_rounds import OfflineComparison
 from benchmarks.harness_bench.server_search import ServerSearch
@@ -17,13 +18,7 @@ GOALS = {"offline_vs_plain": 0.97, "offline_vs_reference": 1.3, "server_vs_refer
 
 def splice_section(document: str, section: str) -> str:
     """Replace the block between this benchmark's markers, or append it if there is none."""
-    block = f"{BEGIN}\n{HEADING}\n\n{section.strip()}\n{END}"
-    if BEGIN in document and END in document:
-        before, rest = document.split(BEGIN, 1)
-        _, after = rest.split(END, 1)
-        return before + block + after
-    document = document.rstrip() + "\n\n" if document.strip() else "# Benchmarks\n\n"
-    return document + block + "\n"
+    return replace_section(document, f"{BEGIN}\n{HEADING}\n\n{section.strip()}\n{END}", BEGIN, END)
 
 
 def write_section(path: pathlib.Path, section: str) -> None:
