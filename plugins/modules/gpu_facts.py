@@ -57,17 +57,20 @@ options:
       - Python of the harness virtual environment. When set, the vLLM, torch, transformers and
         LoadGen versions installed there are reported in RV(ansible_facts.fleetbench_gpu.harness).
     type: path
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.facts
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
     details: The module only reads; check mode returns the same facts.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: none
   facts:
-    description: Action returns an C(ansible_facts) dictionary that will update existing host facts.
     support: full
+  platform:
+    support: full
+    platforms: posix
 author:
   - fleetbench developers (@fleetbench)
 """

@@ -52,14 +52,17 @@ options:
       - The record is returned in RV(loadgen) either way.
     type: bool
     default: false
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
     details: The module only reads files; check mode returns the same result.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: none
+  platform:
+    support: full
+    platforms: posix
 author:
   - fleetbench developers (@fleetbench)
 """
