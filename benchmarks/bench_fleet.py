@@ -11,7 +11,6 @@ import argparse
 import json
 import os
 import pathlib
-import platform
 import re
 import subprocess
 import sys
@@ -21,7 +20,7 @@ import time
 REPO = pathlib.Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "collections"), str(REPO / "harness" / "src")]
 
-from benchmarks import sections  # noqa: E402
+from benchmarks import machine, sections  # noqa: E402
 
 from tests.pytest_plugins.benchmark import fleet_vars, run_benchmark, write_inventory  # noqa: E402
 from tests.pytest_plugins.harness import make_tiny_dataset, build_once, TINY_MODEL  # noqa: E402
@@ -55,16 +54,6 @@ def measure(fleet, hosts: int, work: pathlib.Path, model, dataset) -> dict:
     return {"hosts": hosts, "wall_s": wall, "harness_s": harness, "overhead_s": wall - harness, "load_before": load}
 
 
-def machine() -> str:
-    lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-    match = re.search(r"Model name:\s*(.+)", lscpu)
-    cpu = match.group(1).strip() if match else platform.processor()
-    mem = re.search(r"MemTotal:\s*(\d+) kB", pathlib.Path("/proc/meminfo").read_text())
-    memory = f"{int(mem.group(1)) / 1024 ** 2:.1f} GiB RAM" if mem else "RAM unknown"
-    return (f"{os.cpu_count()} CPUs ({cpu}), {memory}, Python {platform.python_version()}, "
-            f"{platform.system()} {platform.release()}")
-
-
 def uptime() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
 
@@ -85,7 +74,7 @@ def section(rows: list[dict], sizes: list[int], load: list[str], note: str = "")
         "",
         "Command: `make bench-fleet` (runs `python benchmarks/bench_fleet.py`; `BENCH_FLEET_HOSTS` picks the sizes)",
         "",
-        f"Machine: {machine()}; ansible forks = {forks()}",
+        f"Machine: {machine.summary()}; ansible forks = {forks()}",
         "",
         "Per host: the tiny model, quick profile, Offline performance, 64 samples, enforce_eager, on the shared "
         "vLLM CPU venv; the whole flow (checks, preflight, deploy, run, fetch, parse, report).",

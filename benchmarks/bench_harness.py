@@ -15,7 +15,8 @@ import subprocess
 import sys
 import time
 
-from benchmarks.harness_bench import benchmarks_md, machine
+from benchmarks import machine  # noqa: E402
+from benchmarks.harness_bench import benchmarks_md
 from benchmarks.harness_bench.contenders import HARNESS, REFERENCE, RunCounter, RunResult, Setup
 from benchmarks.harness_bench.offline_rounds import compare_offline
 from benchmarks.harness_bench.server_search import (CONFIRM_ATTEMPTS, CONFIRM_MIN_QUERIES, PROBE_DURATION_CAP,

@@ -15,10 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import pathlib
-import platform
-import re
 import statistics
 import subprocess
 import sys
@@ -28,7 +25,7 @@ import time
 REPO = pathlib.Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "collections"), str(REPO)]
 
-from benchmarks import sections  # noqa: E402
+from benchmarks import machine, sections  # noqa: E402
 
 from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_detail_log import (  # noqa: E402
     DETAIL_LOG,
@@ -102,16 +99,6 @@ def clean_run_numbers(folder: pathlib.Path, repeats: int) -> dict[str, float]:
     }
 
 
-def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-        cpu = re.search(r"Model name:\s*(.+)", lscpu).group(1).strip()
-    except (OSError, AttributeError):
-        pass
-    return f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, {platform.system()} {platform.release()}"
-
-
 def section(numbers: dict[str, float], clean: dict[str, float], repeats: int) -> str:
     verdict = "meets" if numbers["ratio"] >= GOAL else "MISSES"
     return "\n".join([
@@ -120,7 +107,7 @@ def section(numbers: dict[str, float], clean: dict[str, float], repeats: int) ->
         "",
         "Command: `make bench-parse` (runs `python benchmarks/bench_parse.py`)",
         "",
-        f"Machine: {machine()}",
+        f"Machine: {machine.summary()}",
         "",
         f"Input: real LoadGen Server run, {SAMPLES:,} samples, zero-latency SUT answering one token per sample "
         f"(LoadGen logs an error line per sample): `{DETAIL_LOG}` of {numbers['size_mb']:.1f} MB, "

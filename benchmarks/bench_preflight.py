@@ -13,7 +13,6 @@ import datetime
 import json
 import os
 import pathlib
-import platform
 import statistics
 import subprocess
 import sys
@@ -28,7 +27,7 @@ from benchmarks import sections  # noqa: E402
 from ansible_collections.fleetbench.llm.plugins.module_utils.drift import drift_report  # noqa: E402
 from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_record import new_gpu  # noqa: E402
 from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_smi_xml import parse_smi_xml  # noqa: E402
-from ansible_collections.fleetbench.llm.plugins.module_utils.host_fingerprint import cpu_model  # noqa: E402
+from benchmarks import machine  # noqa: E402
 from tests.pytest_plugins.gpu import STANDIN, write_loaded_module  # noqa: E402
 
 SECTION_START = "<!-- bench-preflight:start -->"
@@ -73,7 +72,8 @@ def standin_inventory(folder: pathlib.Path, hosts: int) -> pathlib.Path:
         smi = host / "nvidia-smi"
         smi.write_text(f'#!/bin/sh\nFLEETBENCH_STANDIN_STATE={host / "gpu.json"} exec {sys.executable} {STANDIN} "$@"\n')
         smi.chmod(0o755)
-        lines.append(f"h{n:02d} fleetbench_nvidia_smi_path={smi} fleetbench_nvidia_proc_version_path={host / 'module'}")
+        options = {"nvidia_smi_path": str(smi), "proc_version_path": str(host / "module")}
+        lines.append(f"h{n:02d} fleetbench_gpu_facts_options='{json.dumps(options)}'")
     lines += ["[gpu:vars]", "ansible_connection=local", f"ansible_python_interpreter={sys.executable}"]
     inventory = folder / "hosts.ini"
     inventory.write_text("\n".join(lines) + "\n")
@@ -107,8 +107,7 @@ def section(numbers: dict, hosts: int) -> str:
         "",
         "Command: `make bench-preflight` (runs `python benchmarks/bench_preflight.py`)",
         "",
-        f"Machine: {os.cpu_count()} CPUs ({cpu_model()}), "
-        f"Python {platform.python_version()}, Linux {platform.release()}, ansible.cfg forks=16",
+        f"Machine: {machine.summary()}, ansible.cfg forks=16",
         "",
         "| measure | value |",
         "| --- | --- |",

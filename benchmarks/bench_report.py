@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import argparse
 import copy
-import os
 import pathlib
-import platform
 import random
 import statistics
 import sys
@@ -21,6 +19,7 @@ import time
 REPO = pathlib.Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "collections"), str(REPO)]
 
+from benchmarks import machine  # noqa: E402
 from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_parser import parse_result_dir  # noqa: E402
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_document import report_data  # noqa: E402
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_render import (  # noqa: E402
@@ -80,15 +79,13 @@ def measure(hosts: int, repeats: int, runs: int) -> list[tuple[str, float, str]]
 
 
 def section(hosts: int, repeats: int, runs: int, rows: list[tuple[str, float, str]]) -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
     lines = [
         SECTION_START,
         "## bench-report: rendering the fleet report",
         "",
         "Command: `make bench-report` (runs `python benchmarks/bench_report.py`)",
         "",
-        f"Machine: {os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}",
+        f"Machine: {machine.summary()}",
         "",
         f"Input: {hosts} hosts x 2 scenarios (Offline, Server) x {repeats} repeats = {hosts * 2 * repeats} records, "
         "built from real corpus runs parsed by the project's parser; every tenth host on an older driver and 42% slower; "

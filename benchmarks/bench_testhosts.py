@@ -12,7 +12,6 @@ import argparse
 import datetime
 import os
 import pathlib
-import platform
 import statistics
 import subprocess
 import sys
@@ -22,7 +21,7 @@ import time
 REPO = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks import sections  # noqa: E402
+from benchmarks import machine, sections  # noqa: E402
 
 from tests.pytest_plugins.testhosts import ansible_command, ansible_env, claim_fleet  # noqa: E402
 from tests.standin import build_repo as repo_builder  # noqa: E402
@@ -81,8 +80,7 @@ def section(hosts: int, repeats: int, warm: list[dict[str, float]], cold: dict[s
         f"Command: `make bench-testhosts` (runs `python benchmarks/bench_testhosts.py --hosts {hosts}"
         f" --repeats {repeats}{' --cold' if cold else ''}`)",
         "",
-        f"Machine: {os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), "
-        f"Python {platform.python_version()}, Linux {platform.release()}, load average {load:.1f} at the end",
+        f"Machine: {machine.summary()}, load average {load:.1f} at the end",
         "",
         f"| step (median of {repeats}) | time |",
         "| --- | --- |",

@@ -17,8 +17,8 @@ def fleet(tmp_path, standin_host):
         lines = ["[gpu]"]
         for name, driver in drivers.items():
             host = standin_host(name, driver=driver, cuda="12.2" if driver.startswith("535") else "12.8")
-            lines.append(f"{name} fleetbench_nvidia_smi_path={host.smi} "
-                         f"fleetbench_nvidia_proc_version_path={host.proc_version}")
+            options = {"nvidia_smi_path": str(host.smi), "proc_version_path": str(host.proc_version)}
+            lines.append(f"{name} fleetbench_gpu_facts_options='{json.dumps(options)}'")
         # Port 1 on loopback refuses at once: a real SSH connection failure, quickly.
         lines += [f"{name} ansible_connection=ssh ansible_host=127.0.0.1 ansible_port=1" for name in unreachable]
         lines += ["[gpu:vars]", "ansible_connection=local", f"ansible_python_interpreter={sys.executable}"]

@@ -33,7 +33,7 @@ def fleet(testhosts):
 
 def run_preflight(fleet, tmp_path, **extra):
     variables = {"fleetbench_results_dir": str(tmp_path), "fleetbench_run_id": "gate",
-                 "fleetbench_gpu_facts_method": "csv", **extra}
+                 "fleetbench_gpu_facts_options": {"method": "csv", "proc_version_path": LOADED_MODULE}, **extra}
     proc = fleet.playbook("playbooks/preflight.yml", extra_vars=variables)
     drift_file = tmp_path / "gate" / "drift.json"
     return proc, json.loads(drift_file.read_text()) if drift_file.exists() else None

@@ -535,7 +535,6 @@ class Fleet:
             # How these hosts reboot, prove they did, and show the loaded module (README.md).
             "fleetbench_driver_reboot_command": "/usr/local/sbin/fleetbench-standin-reboot",
             "fleetbench_driver_boot_time_command": f"cat {STANDIN_DIR}/boot_id",
-            "fleetbench_nvidia_proc_version_path": LOADED_MODULE_FILE,
             "fleetbench_gpu_facts_options": {"proc_version_path": LOADED_MODULE_FILE},
         }
         hosts = {h.name: {"ansible_host": h.address} for h in self.hosts}

@@ -1,4 +1,4 @@
-"""What the numbers were measured on, and how busy the machine was."""
+"""What a benchmark was measured on: one description shared by every section of BENCHMARKS.md."""
 from __future__ import annotations
 
 import json
@@ -32,7 +32,15 @@ def memory_gib() -> float | None:
 
 def describe_machine() -> dict:
     return {"cpu_model": cpu_model(), "nproc": len(os.sched_getaffinity(0)), "memory_gib": memory_gib(),
-            "kernel": platform.release(), "os": _os_name()}
+            "kernel": platform.release(), "os": _os_name(), "python": platform.python_version()}
+
+
+def summary() -> str:
+    """One line for a section's `Machine:` entry."""
+    facts = describe_machine()
+    memory = f"{facts['memory_gib']} GiB RAM" if facts["memory_gib"] else "RAM unknown"
+    return (f"{facts['nproc']} CPUs ({facts['cpu_model']}), {memory}, {facts['os']} (Linux {facts['kernel']}), "
+            f"Python {facts['python']}")
 
 
 def harness_versions(vllm_python: pathlib.Path, harness_src: pathlib.Path) -> dict:
