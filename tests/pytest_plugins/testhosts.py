@@ -26,20 +26,26 @@ FIRST_SESSION_FLEET = 10  # fleets 0-9 are left to people running testhosts.py b
 
 
 class TestFleet:
-    """The session's hosts, with the few ways tests talk to them."""
+    """The first `count` hosts of the session's fleet, with the few ways tests talk to them.
+
+    The fleet grows to the largest size any test asked for; a test that asked for three hosts
+    still sees three (its inventory lists only those), whichever tests ran before it."""
 
     __test__ = False  # not a test class, whatever pytest thinks of the name
 
-    def __init__(self, fleet: th.Fleet):
+    def __init__(self, fleet: th.Fleet, count: int):
         self.fleet = fleet
+        self.count = count
 
     @property
     def inventory(self) -> pathlib.Path:
-        return self.fleet.inventory
+        path = self.fleet.state_dir / f"inventory-{self.count}.yml"
+        path.write_text(self.fleet.inventory_text(self.count))
+        return path
 
     @property
     def names(self) -> list[str]:
-        return [h.name for h in self.fleet.hosts]
+        return [h.name for h in self.fleet.hosts[:self.count]]
 
     def host(self, name: str) -> th.Host:
         return self.fleet.host(name)
@@ -148,7 +154,7 @@ def testhosts(standin_apt_repo):
                 session_fleet[0].grow(count)
         except th.TestHostsError as error:
             pytest.fail(f"test hosts: {error}", pytrace=False)
-        return TestFleet(session_fleet[0])
+        return TestFleet(session_fleet[0], count)
 
     yield bring_up
     for fleet in session_fleet:

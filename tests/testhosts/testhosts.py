@@ -522,8 +522,9 @@ class Fleet:
         (self.state_dir / "apt-http.pid").write_text(str(server.pid))
         wait_for_port(bridge_address(self.number), APT_PORT)
 
-    def inventory_text(self) -> str:
-        """A YAML inventory (written as JSON, which YAML reads) of the fleet's hosts."""
+    def inventory_text(self, count: int | None = None) -> str:
+        """A YAML inventory (written as JSON, which YAML reads) of the fleet's hosts, or of its
+        first `count` hosts."""
         group_vars = {
             "ansible_user": "root",
             "ansible_ssh_private_key_file": str(self.key),
@@ -537,7 +538,7 @@ class Fleet:
             "fleetbench_driver_boot_time_command": f"cat {STANDIN_DIR}/boot_id",
             "fleetbench_gpu_facts_options": {"proc_version_path": LOADED_MODULE_FILE},
         }
-        hosts = {h.name: {"ansible_host": h.address} for h in self.hosts}
+        hosts = {h.name: {"ansible_host": h.address} for h in self.hosts[:count]}
         inventory = {"all": {"children": {"fleetbench_testhosts": {"hosts": hosts, "vars": group_vars}}}}
         return json.dumps(inventory, indent=2) + "\n"
 

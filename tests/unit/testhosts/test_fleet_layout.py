@@ -32,6 +32,15 @@ def test_inventory_lists_every_host_with_its_address_and_the_standin_reboot():
     assert group["vars"]["fleetbench_gpu_facts_options"] == {"proc_version_path": th.LOADED_MODULE_FILE}
 
 
+def test_a_test_that_asked_for_fewer_hosts_gets_an_inventory_of_only_those():
+    # The session's fleet grows to the largest size asked for; a three-host test must not
+    # benchmark or gate the hosts a ten-host test added before it.
+    fleet = th.Fleet(13, count=10)
+    hosts = json.loads(fleet.inventory_text(3))["all"]["children"]["fleetbench_testhosts"]["hosts"]
+    assert list(hosts) == ["node1", "node2", "node3"]
+    assert len(json.loads(fleet.inventory_text())["all"]["children"]["fleetbench_testhosts"]["hosts"]) == 10
+
+
 def test_base_rootfs_changes_path_when_what_goes_into_it_changes(monkeypatch):
     before = th.base_rootfs_path("http://deb.debian.org/debian")
     monkeypatch.setattr(th, "BASE_PACKAGES", th.BASE_PACKAGES + ("less",))
