@@ -9,14 +9,16 @@ from __future__ import annotations
 import ast
 import dataclasses
 import json
+import os
 import pathlib
 import re
 
 import pytest
 
-# Same place as tests/pytest_plugins/paths.py's CORPUS (importing it here would load that
-# plugin before pytest does).
-LOADGEN_CORPUS = pathlib.Path(__file__).resolve().parents[3] / "shared" / "corpus" / "loadgen"
+# Same place as tests/pytest_plugins/paths.py's CORPUS, FLEETBENCH_CORPUS included (importing it
+# here would load that plugin before pytest does).
+LOADGEN_CORPUS = pathlib.Path(os.environ.get(
+    "FLEETBENCH_CORPUS", pathlib.Path(__file__).resolve().parents[3] / "shared" / "corpus")) / "loadgen"
 
 _HEADING = re.compile(r"^### (?P<id>\S+) `(?P<folder>[^`]+)`")
 _FIELD = re.compile(r"(?P<name>Scenario|Mode|Result|SUT name): `(?P<value>[^`]*)`")

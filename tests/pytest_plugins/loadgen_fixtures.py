@@ -77,13 +77,17 @@ LOADGEN_RUNS = {
 
 @pytest.fixture(scope="session")
 def loadgen_runs(tmp_path_factory) -> dict[str, pathlib.Path]:
-    """name -> output folder of each LOADGEN_RUNS entry, run as many at a time as there are CPUs."""
-    root = tmp_path_factory.mktemp("loadgen_runs")
+    """name -> output folder of each LOADGEN_RUNS entry."""
+    return make_loadgen_runs(LOADGEN_RUNS, tmp_path_factory.mktemp("loadgen_runs"))
+
+
+def make_loadgen_runs(specs: dict[str, LoadGenRunSpec], root: pathlib.Path) -> dict[str, pathlib.Path]:
+    """Run each spec into root/<name>, as many at a time as there are CPUs; name -> folder."""
     with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        done = pool.map(lambda item: (item[0], _run(item[1], root / item[0])), LOADGEN_RUNS.items())
+        done = pool.map(lambda item: (item[0], _run(item[1], root / item[0])), specs.items())
         for name, (code, output) in done:
             assert code == 0, f"LoadGen run {name} failed:\n{output}"
-    return {name: root / name for name in LOADGEN_RUNS}
+    return {name: root / name for name in specs}
 
 
 def _run(spec: LoadGenRunSpec, output: pathlib.Path) -> tuple[int, str]:

@@ -7,7 +7,9 @@ import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"
-CORPUS = SHARED / "corpus"
+# FLEETBENCH_CORPUS moves the shared corpus; a path that does not exist simulates a clean clone
+# without ../shared (as in CI), where the report tests run on inputs the session makes itself.
+CORPUS = pathlib.Path(os.environ.get("FLEETBENCH_CORPUS", SHARED / "corpus"))
 OUTPUT = REPO / "tests" / "output"
 
 

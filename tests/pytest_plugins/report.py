@@ -1,7 +1,8 @@
 """Fixtures for the fleet report: real parsed LoadGen runs and real parsed GPU facts to replay incidents.
 
 Records come from the project's own parser run on the real corpus logs; host facts from the
-project's nvidia-smi XML reader run on a real corpus capture. Tests then change values (host
+project's nvidia-smi XML reader run on a real corpus capture. Without the corpus, both read the
+stand-ins of tests/pytest_plugins/report_inputs.py instead. Tests then change values (host
 names, throughput, driver) to replay what went wrong in real reports.
 """
 from __future__ import annotations
@@ -20,15 +21,15 @@ GPU_XML = "netdata_rtx-4090_535.86.05_q-x.xml"
 
 
 @pytest.fixture(scope="session")
-def parsed_corpus_run(corpus_dir: pathlib.Path):
-    """Factory: folder name -> a fresh copy of the record dict the parser builds from it."""
+def parsed_corpus_run(report_inputs):
+    """Factory: corpus folder name -> a fresh copy of the record dict the parser builds from it."""
     from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_parser import parse_result_dir
 
     cache: dict[str, dict] = {}
 
     def parse(folder: str) -> dict:
         if folder not in cache:
-            cache[folder] = parse_result_dir(str(corpus_dir / "loadgen" / folder)).to_dict()
+            cache[folder] = parse_result_dir(str(report_inputs.loadgen / folder)).to_dict()
         return copy.deepcopy(cache[folder])
 
     return parse
@@ -53,11 +54,11 @@ def replay_run(parsed_corpus_run):
 
 
 @pytest.fixture(scope="session")
-def real_gpu_facts(corpus_dir: pathlib.Path):
-    """Factory: facts shaped like gpu_facts' fleetbench_gpu, read from a real nvidia-smi XML capture."""
+def real_gpu_facts(report_inputs):
+    """Factory: facts shaped like gpu_facts' fleetbench_gpu, read from nvidia-smi XML (corpus or stand-in)."""
     from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_smi_xml import parse_smi_xml
 
-    parsed = parse_smi_xml((corpus_dir / "nvidia_smi" / GPU_XML).read_text())
+    parsed = parse_smi_xml(report_inputs.gpu_xml)
 
     def facts(driver: str, cuda: str, **gpu_changes) -> dict:
         result = copy.deepcopy(parsed)

@@ -1,7 +1,8 @@
 """The results callback and the report role in a real ansible-playbook run.
 
-Real parts: ansible-playbook, the loadgen_result module on real LoadGen logs, SSH to a closed
-port for the unreachable host, the callback enabled the way AWX enables it.
+Real parts: ansible-playbook, the loadgen_result module on real LoadGen logs (the corpus, else
+runs this session made), SSH to a closed port for the unreachable host, the callback enabled the
+way AWX enables it. Expected numbers come from the project's parser run on the same folders.
 """
 from __future__ import annotations
 
@@ -19,10 +20,10 @@ from tests.pytest_plugins.report import L02_SERVER, L41_INVALID_SERVER
 PLAYBOOK = pathlib.Path(__file__).parent / "playbooks" / "collect_corpus_runs.yml"
 
 
-def _run_playbook(repo_root, ansible_bin, tmp_path, corpus_dir, hosts, extra_env=None, extra_vars=None):
+def _run_playbook(repo_root, ansible_bin, tmp_path, report_inputs, hosts, extra_env=None, extra_vars=None):
     inventory = tmp_path / "inventory.ini"
     inventory.write_text("[bench]\n" + "\n".join(hosts) + f"\n[local]\nlocalhost ansible_connection=local ansible_python_interpreter={sys.executable}\n")
-    variables = {"fleetbench_test_corpus": str(corpus_dir / "loadgen"), "fleetbench_run_id": "it-run",
+    variables = {"fleetbench_test_corpus": str(report_inputs.loadgen), "fleetbench_run_id": "it-run",
                  "fleetbench_results_dir": str(tmp_path / "results"), **(extra_vars or {})}
     env = {**os.environ, "ANSIBLE_CONFIG": str(repo_root / "ansible.cfg"),
            "ANSIBLE_CALLBACKS_ENABLED": "fleetbench.llm.results",
@@ -35,20 +36,27 @@ def _run_playbook(repo_root, ansible_bin, tmp_path, corpus_dir, hosts, extra_env
 
 
 @pytest.fixture(scope="module")
-def fleet_run(repo_root, ansible_bin, tmp_path_factory, corpus_dir):
+def fleet_run(repo_root, ansible_bin, tmp_path_factory, report_inputs):
     tmp_path = tmp_path_factory.mktemp("fleet")
     hosts = [f"host-a ansible_connection=local ansible_python_interpreter={sys.executable} fleetbench_test_folder={L02_SERVER}",
              f"host-b ansible_connection=local ansible_python_interpreter={sys.executable} fleetbench_test_folder={L41_INVALID_SERVER}",
              "host-c ansible_host=127.0.0.1 ansible_port=9 ansible_connection=ssh fleetbench_test_folder=none"]
-    result = _run_playbook(repo_root, ansible_bin, tmp_path, corpus_dir, hosts,
+    result = _run_playbook(repo_root, ansible_bin, tmp_path, report_inputs, hosts,
                            extra_vars={"fleetbench_test_break_callback": True})
     return tmp_path / "results" / "it-run", result
 
 
-def test_callback_prints_one_line_per_finished_run_and_a_table(fleet_run):
+def _tokens(record: dict) -> str:
+    return f"{record['headline']['value']:,.0f}"
+
+
+def test_callback_prints_one_line_per_finished_run_and_a_table(fleet_run, parsed_corpus_run):
     _, result = fleet_run
-    assert "fleetbench: host-a | Server performance #1 | VALID | completed_tokens_per_second 128,541 tokens/s | samples 601560/601560" in result.stdout
-    assert "fleetbench: host-b | Server performance #1 | INVALID | completed_tokens_per_second 99,205 tokens/s" in result.stdout
+    valid, invalid = parsed_corpus_run(L02_SERVER), parsed_corpus_run(L41_INVALID_SERVER)
+    assert (f"fleetbench: host-a | Server performance #1 | VALID | completed_tokens_per_second {_tokens(valid)} tokens/s"
+            f" | samples {valid['samples_completed']}/{valid['samples_issued']}") in result.stdout
+    assert (f"fleetbench: host-b | Server performance #1 | INVALID | completed_tokens_per_second {_tokens(invalid)} tokens/s"
+            in result.stdout)
     assert "FLEETBENCH RESULTS" in result.stdout
 
 
@@ -90,12 +98,12 @@ def test_report_role_writes_three_formats_with_the_errors_named(fleet_run):
 
 
 @pytest.fixture(scope="module")
-def upgrade_runs(repo_root, ansible_bin, tmp_path_factory, corpus_dir):
+def upgrade_runs(repo_root, ansible_bin, tmp_path_factory, report_inputs):
     """A baseline run, then a run in which host-b got slower: the report role gates on it."""
     tmp_path = tmp_path_factory.mktemp("ab")
     local = f"ansible_connection=local ansible_python_interpreter={sys.executable}"
     hosts = [f"host-a {local} fleetbench_test_folder={L02_SERVER}", f"host-b {local} fleetbench_test_folder={L02_SERVER}"]
-    first = _run_playbook(repo_root, ansible_bin, tmp_path, corpus_dir, hosts, extra_vars={"fleetbench_run_id": "before"})
+    first = _run_playbook(repo_root, ansible_bin, tmp_path, report_inputs, hosts, extra_vars={"fleetbench_run_id": "before"})
     baseline = tmp_path / "results" / "before" / "results.json"
     slower = json.loads(baseline.read_text())
     # The "after" run: host-b's logs say 20% fewer tokens/s (records changed, facts untouched).
@@ -110,7 +118,7 @@ def upgrade_runs(repo_root, ansible_bin, tmp_path_factory, corpus_dir):
     return tmp_path, first, baseline
 
 
-def test_report_role_fails_the_play_for_a_host_that_regressed(upgrade_runs, repo_root, ansible_bin):
+def test_report_role_fails_the_play_for_a_host_that_regressed(upgrade_runs, repo_root, ansible_bin, parsed_corpus_run):
     tmp_path, first, baseline = upgrade_runs
     assert first.returncode == 0, first.stdout[-2000:]
     play = tmp_path / "report_only.yml"
@@ -129,7 +137,8 @@ def test_report_role_fails_the_play_for_a_host_that_regressed(upgrade_runs, repo
     assert result.returncode == 2, result.stdout[-3000:]
     assert "regression against baseline" in result.stdout and "beyond noise and 5%: host-b" in result.stdout
     markdown = (tmp_path / "results" / "after" / "report.md").read_text()
-    assert "| host-b | Server | completed_tokens_per_second | 128,541 | 102,833 | -20.0% |" in markdown
+    before = parsed_corpus_run(L02_SERVER)["headline"]["value"]
+    assert f"| host-b | Server | completed_tokens_per_second | {before:,.0f} | {before * 0.8:,.0f} | -20.0% |" in markdown
 
 
 def test_report_verdict_reaches_awx_through_set_stats(upgrade_runs, repo_root, tmp_path):
@@ -157,9 +166,9 @@ def test_report_verdict_reaches_awx_through_set_stats(upgrade_runs, repo_root, t
     assert verdict["report"].endswith("results/before/report.html")
 
 
-def test_formats_option_limits_what_the_callback_writes(repo_root, ansible_bin, tmp_path, corpus_dir):
+def test_formats_option_limits_what_the_callback_writes(repo_root, ansible_bin, tmp_path, report_inputs):
     local = f"ansible_connection=local ansible_python_interpreter={sys.executable}"
-    result = _run_playbook(repo_root, ansible_bin, tmp_path, corpus_dir, [f"host-a {local} fleetbench_test_folder={L02_SERVER}"],
+    result = _run_playbook(repo_root, ansible_bin, tmp_path, report_inputs, [f"host-a {local} fleetbench_test_folder={L02_SERVER}"],
                            extra_env={"FLEETBENCH_RESULTS_FORMATS": "json"})
 
     assert result.returncode == 0, result.stdout[-2000:]
@@ -167,7 +176,7 @@ def test_formats_option_limits_what_the_callback_writes(repo_root, ansible_bin, 
     assert written == ["report.html", "report.json", "report.md", "results.json"]
 
 
-def test_callback_runs_beside_awx_stdout_callback(repo_root, tmp_path, corpus_dir):
+def test_callback_runs_beside_awx_stdout_callback(repo_root, tmp_path, report_inputs):
     ansible_runner = pytest.importorskip("ansible_runner")
     project = tmp_path / "project"
     project.mkdir()
@@ -176,7 +185,7 @@ def test_callback_runs_beside_awx_stdout_callback(repo_root, tmp_path, corpus_di
     runner = ansible_runner.run(
         private_data_dir=str(tmp_path), project_dir=str(project), playbook="collect.yml", quiet=True,
         inventory=f"[bench]\nhost-a {local} fleetbench_test_folder={L02_SERVER}\n[local]\nlocalhost {local}\n",
-        extravars={"fleetbench_test_corpus": str(corpus_dir / "loadgen"), "fleetbench_run_id": "awx-run",
+        extravars={"fleetbench_test_corpus": str(report_inputs.loadgen), "fleetbench_run_id": "awx-run",
                    "fleetbench_results_dir": str(tmp_path / "results")},
         envvars={"ANSIBLE_CONFIG": str(repo_root / "ansible.cfg"), "FLEETBENCH_RESULTS_DIR": str(tmp_path / "results"),
                  "ANSIBLE_COLLECTIONS_PATH": str(repo_root / "collections")},
@@ -188,10 +197,10 @@ def test_callback_runs_beside_awx_stdout_callback(repo_root, tmp_path, corpus_di
     assert [(r["host"], r["valid"]) for r in records] == [("host-a", True)]
 
 
-def test_unreadable_baseline_costs_only_the_regression_check(repo_root, ansible_bin, tmp_path, corpus_dir):
+def test_unreadable_baseline_costs_only_the_regression_check(repo_root, ansible_bin, tmp_path, report_inputs):
     local = f"ansible_connection=local ansible_python_interpreter={sys.executable}"
     missing = tmp_path / "no-such-baseline.json"
-    result = _run_playbook(repo_root, ansible_bin, tmp_path, corpus_dir, [f"host-a {local} fleetbench_test_folder={L02_SERVER}"],
+    result = _run_playbook(repo_root, ansible_bin, tmp_path, report_inputs, [f"host-a {local} fleetbench_test_folder={L02_SERVER}"],
                            extra_env={"FLEETBENCH_BASELINE": str(missing)})
 
     assert f"fleetbench.llm.results: writing the JUnit file failed (ValueError: baseline {missing} cannot be read" \

@@ -111,7 +111,8 @@ def test_console_line_and_table_show_validity_metric_and_counts(replay_run):
     running = replay_run(L02_SERVER, "gpu-03", status="running")
 
     assert record_line(valid) == ("fleetbench: gpu-01 | Server performance #1 | VALID | "
-                                  "completed_tokens_per_second 128,541 tokens/s | samples 601560/601560")
+                                  f"completed_tokens_per_second {valid['headline']['value']:,.0f} tokens/s | "
+                                  f"samples {valid['samples_completed']}/{valid['samples_issued']}")
     assert "| INVALID |" in record_line(invalid)
     assert "RUNNING: still running" in record_line(running) and "tokens/s" not in record_line(running)
     table = summary_table([valid, invalid, running]).splitlines()

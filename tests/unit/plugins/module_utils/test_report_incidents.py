@@ -82,6 +82,8 @@ def test_super_linear_claim_from_short_runs_is_within_noise_and_not_representati
     assert "super-linear" not in rendered["markdown"] and "super-linear" not in rendered["html"]
 
 
+# A scaling verdict without "(not representative)" needs long, MLPerf-compliant runs: only the corpus has them.
+@pytest.mark.usefixtures("corpus_dir")
 def test_super_linear_is_said_only_beyond_measured_noise(replay_run, results_document):
     singles = [replay_run(L01_OFFLINE, h, repeat=r, scale=s) for h in ("host-a", "host-b")
                for r, s in ((0, 0.999), (1, 1.001))]
@@ -147,6 +149,8 @@ def test_rendered_report_holds_no_unexpanded_template_or_shell_expression(replay
     assert "2026-11-22T06:00:00Z" in rendered["markdown"]
 
 
+# A scaling verdict without "(not representative)" needs long, MLPerf-compliant runs: only the corpus has them.
+@pytest.mark.usefixtures("corpus_dir")
 def test_fleet_run_is_compared_with_single_host_results_of_the_baseline(replay_run, results_document):
     singles = results_document([replay_run(L01_OFFLINE, h, run_id="single") for h in ("host-a", "host-b")], run_id="single")
     fleet = results_document([replay_run(L01_OFFLINE, h, run_id="fleet", scale=0.8, fleet_mode="fleet")

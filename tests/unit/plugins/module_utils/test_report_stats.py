@@ -80,6 +80,7 @@ def test_outside_band_without_configuration_difference_says_so(replay_run, resul
     assert "no difference in the recorded configuration" in slow["explanation"]
 
 
+@pytest.mark.usefixtures("corpus_dir")  # a SingleStream LLM run: the report stand-ins have none
 def test_latency_metric_lower_is_better(replay_run, results_document, parsed_corpus_run):
     folder = "Intel_v5.1_1-node-1x-BMG-Pro-B60-Dual_llama3.1-8b-edge_SingleStream"
     fast = replay_run(folder, "a")
