@@ -4,6 +4,12 @@ Each host runs the same quick Offline run of the tiny model. The harness's own t
 longest run's `elapsed_s` from the fetched status files; everything else in the wall time is
 fleetbench's overhead (checks, preflight, deploy, polling, fetching, parsing, report). Goal:
 under 30 s, flat in the number of hosts up to the forks setting. Needs root and the vLLM venv.
+
+Every test host shares this machine's CPUs, so work that a real fleet does on each host's own
+CPUs (module runs, the venv, pip) queues here. To tell that apart from the controller's work,
+each stage (a play of benchmark.yml) is timed from the console and charged the machine's busy
+CPU seconds (/proc/stat), and the controller's own CPU time (ansible-playbook and its forks) is
+taken from the rusage of its process tree.
 """
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ import json
 import os
 import pathlib
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -22,7 +29,7 @@ sys.path[:0] = [str(REPO), str(REPO / "collections"), str(REPO / "harness" / "sr
 
 from benchmarks import machine, sections  # noqa: E402
 
-from tests.pytest_plugins.benchmark import fleet_vars, run_benchmark, write_inventory  # noqa: E402
+from tests.pytest_plugins.benchmark import ANSIBLE_BIN, benchmark_env, fleet_vars, write_inventory  # noqa: E402
 from tests.pytest_plugins.harness import make_tiny_dataset, build_once, TINY_MODEL  # noqa: E402
 from tests.pytest_plugins.testhosts import claim_fleet  # noqa: E402
 from tests.standin.build_repo import build_repo  # noqa: E402
@@ -38,20 +45,69 @@ def harness_seconds(run_dir: pathlib.Path) -> float:
     return max(times, default=0.0)
 
 
+# benchmark.yml's plays, grouped into the stages the table shows.
+STAGES = {
+    "Name the run": "checks and preflight",
+    "Check that every host answers and its variables make sense": "checks and preflight",
+    "Preflight, compare the fleet before benchmarking": "checks and preflight",
+    "Deploy the harness, vLLM, the model and the dataset": "deploy",
+    "Run the benchmark matrix": "run",
+}
+STAGE_ORDER = ("checks and preflight", "deploy", "run", "collect and report")
+
+
+def busy_cpu_seconds() -> float:
+    """CPU seconds this machine has spent busy since boot, all CPUs together."""
+    fields = [int(v) for v in pathlib.Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def run_staged(command: list[str], env: dict) -> tuple[int, str, list[tuple[str, float, float]]]:
+    """Run ansible-playbook; return its exit code, its output, and (stage, wall s, busy CPU s) per stage."""
+    marks: list[tuple[str, float, float]] = []
+    output: list[str] = []
+    with tempfile.TemporaryFile("w+") as errors:
+        with subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=errors, text=True) as proc:
+            # ansible-playbook's own start (inventory, collections) counts with the checks.
+            marks.append(("checks and preflight", time.monotonic(), busy_cpu_seconds()))
+            for line in proc.stdout:
+                output.append(line)
+                play = re.match(r"PLAY \[(.*)\] \*", line)
+                if play and not line.startswith("PLAY RECAP"):
+                    marks.append((STAGES.get(play.group(1), "collect and report"), time.monotonic(), busy_cpu_seconds()))
+        marks.append(("end", time.monotonic(), busy_cpu_seconds()))
+        errors.seek(0)
+        output.append(errors.read())
+    spans: dict[str, list[float]] = {}
+    for (stage, at, busy), (_, next_at, next_busy) in zip(marks[:-1], marks[1:]):
+        span = spans.setdefault(stage, [0.0, 0.0])
+        span[0] += next_at - at
+        span[1] += next_busy - busy
+    return proc.returncode, "".join(output), [(stage, *spans.get(stage, [0.0, 0.0])) for stage in STAGE_ORDER]
+
+
 def measure(fleet, hosts: int, work: pathlib.Path, model, dataset) -> dict:
     names = [h.name for h in fleet.hosts][:hosts]
     inventory = write_inventory(work / f"bench-{hosts}.json", fleet_vars(model, dataset, work / "cache"), {})
     run_id = f"bench-fleet-{hosts}"
+    variables = {"fleetbench_run_id": run_id, "fleetbench_results_dir": str(work / "results"),
+                 "fleetbench_hosts": ",".join(names), "fleetbench_report_enabled": True}
+    command = [str(ANSIBLE_BIN / "ansible-playbook"), "benchmark.yml", "-i", str(fleet.inventory), "-i", str(inventory),
+               "-e", json.dumps(variables)]
     load = os.getloadavg()[0]
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.monotonic()
-    run = run_benchmark([fleet.inventory, inventory], work / "results", run_id,
-                        extra_vars={"fleetbench_hosts": ",".join(names), "fleetbench_report_enabled": True},
-                        timeout=3600)
+    code, output, stages = run_staged(command, benchmark_env(work / "results"))
     wall = time.monotonic() - began
-    if run.process.returncode != 0:
-        raise SystemExit(f"bench-fleet: {hosts} hosts failed:\n{run.explain()}")
-    harness = harness_seconds(run.run_dir)
-    return {"hosts": hosts, "wall_s": wall, "harness_s": harness, "overhead_s": wall - harness, "load_before": load}
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if code != 0:
+        raise SystemExit(f"bench-fleet: {hosts} hosts failed (exit {code}):\n{output[-6000:]}")
+    harness = harness_seconds(work / "results" / run_id)
+    controller_cpu = (children.ru_utime - children_before.ru_utime) + (children.ru_stime - children_before.ru_stime)
+    return {"hosts": hosts, "wall_s": wall, "harness_s": harness, "overhead_s": wall - harness, "load_before": load,
+            "controller_cpu_s": controller_cpu,
+            "stages": {stage: {"wall_s": span, "busy_cpu_s": busy} for stage, span, busy in stages}}
 
 
 def uptime() -> str:
@@ -89,6 +145,7 @@ def section(rows: list[dict], sizes: list[int], load: list[str], note: str = "")
         verdict = "meets" if row["overhead_s"] < GOAL_S else "MISSES"
         lines.append(f"| {row['hosts']} | {row['wall_s']:.1f} | {row['harness_s']:.1f} | {row['overhead_s']:.1f} "
                      f"| {verdict} | {row['load_before']:.2f} |")
+    lines += stage_table(rows)
     measured = [row["hosts"] for row in rows]
     lines.append("")
     if measured != sizes:
@@ -110,6 +167,20 @@ def section(rows: list[dict], sizes: list[int], load: list[str], note: str = "")
         SECTION_END,
     ]
     return "\n".join(lines)
+
+
+def stage_table(rows: list[dict]) -> list[str]:
+    """Where the time went: wall seconds per stage, with the machine's busy CPU seconds in it."""
+    if not all("stages" in row for row in rows):
+        return []
+    lines = ["", f"Where the time went, per stage: wall s (busy CPU s of the machine's {os.cpu_count()} CPUs in it; "
+             f"busy close to {os.cpu_count()} x wall means the stage waited for CPU). `run` includes the harness.", "",
+             "| hosts | " + " | ".join(STAGE_ORDER) + " | controller CPU s (whole run) |",
+             "| ---: | " + " | ".join("---:" for _ in STAGE_ORDER) + " | ---: |"]
+    for row in rows:
+        cells = [f"{row['stages'][stage]['wall_s']:.1f} ({row['stages'][stage]['busy_cpu_s']:.1f})" for stage in STAGE_ORDER]
+        lines.append(f"| {row['hosts']} | " + " | ".join(cells) + f" | {row['controller_cpu_s']:.1f} |")
+    return lines
 
 
 def write_section(text: str, benchmarks_md: pathlib.Path) -> None:
