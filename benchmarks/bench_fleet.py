@@ -29,7 +29,7 @@ sys.path[:0] = [str(REPO), str(REPO / "collections"), str(REPO / "harness" / "sr
 
 from benchmarks import machine, sections  # noqa: E402
 
-from tests.pytest_plugins.benchmark import ANSIBLE_BIN, benchmark_env, fleet_vars, write_inventory  # noqa: E402
+from tests.pytest_plugins.benchmark import benchmark_command, benchmark_env, fleet_vars, write_inventory  # noqa: E402
 from tests.pytest_plugins.harness import make_tiny_dataset, build_once, TINY_MODEL  # noqa: E402
 from tests.pytest_plugins.testhosts import claim_fleet  # noqa: E402
 from tests.standin.build_repo import build_repo  # noqa: E402
@@ -91,10 +91,8 @@ def measure(fleet, hosts: int, work: pathlib.Path, model, dataset) -> dict:
     names = [h.name for h in fleet.hosts][:hosts]
     inventory = write_inventory(work / f"bench-{hosts}.json", fleet_vars(model, dataset, work / "cache"), {})
     run_id = f"bench-fleet-{hosts}"
-    variables = {"fleetbench_run_id": run_id, "fleetbench_results_dir": str(work / "results"),
-                 "fleetbench_hosts": ",".join(names), "fleetbench_report_enabled": True}
-    command = [str(ANSIBLE_BIN / "ansible-playbook"), "benchmark.yml", "-i", str(fleet.inventory), "-i", str(inventory),
-               "-e", json.dumps(variables)]
+    command = benchmark_command([fleet.inventory, inventory], work / "results", run_id,
+                                {"fleetbench_hosts": ",".join(names), "fleetbench_report_enabled": True})
     load = os.getloadavg()[0]
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.monotonic()

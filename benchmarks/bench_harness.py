@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 
-from benchmarks import machine  # noqa: E402
+from benchmarks import machine
 from benchmarks.harness_bench import benchmarks_md
 from benchmarks.harness_bench.contenders import HARNESS, REFERENCE, RunCounter, RunResult, Setup
 from benchmarks.harness_bench.offline_rounds import compare_offline

@@ -18,7 +18,7 @@ $(TINY_DATASET): $(TINY_MODEL)/config.json
 test-harness-unit: setup-controller ## harness unit tests, no vLLM (~2 s)
 	$(BIN)/pytest tests/unit/harness
 
-test-harness: setup-controller setup-harness ## harness unit + real vLLM CPU/LoadGen runs of every scenario and failure (~21 min on 2 busy shared cores, ~5 min CPU)
+test-harness: setup-controller setup-harness ## harness unit + real vLLM CPU/LoadGen runs of every scenario and failure (~5 min on 2 idle cores)
 	$(BIN)/pytest tests/unit/harness tests/integration/harness
 
 harness-quick-run: tiny-dataset ## one quick-profile run on the tiny model (HARNESS_SCENARIO, HARNESS_MODE) into results/harness-quick/

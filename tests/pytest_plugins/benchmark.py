@@ -44,16 +44,20 @@ def benchmark_env(results_dir: pathlib.Path) -> dict:
     return env
 
 
-def run_benchmark(inventory: pathlib.Path | str | list, results_dir: pathlib.Path, run_id: str,
-                  extra_vars: dict | None = None, timeout: float = 900) -> BenchmarkRun:
+def benchmark_command(inventory: pathlib.Path | str | list, results_dir: pathlib.Path, run_id: str,
+                      extra_vars: dict | None = None) -> list[str]:
     """The README's command, with the results kept apart from the checkout's results/."""
     inventories = inventory if isinstance(inventory, list) else [inventory]
-    command = [str(ANSIBLE_BIN / "ansible-playbook"), "benchmark.yml",
-               *[arg for source in inventories for arg in ("-i", str(source))],
-               "-e", json.dumps({"fleetbench_run_id": run_id, "fleetbench_results_dir": str(results_dir),
-                                 **(extra_vars or {})})]
-    process = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout,
-                             env=benchmark_env(results_dir))
+    return [str(ANSIBLE_BIN / "ansible-playbook"), "benchmark.yml",
+            *[arg for source in inventories for arg in ("-i", str(source))],
+            "-e", json.dumps({"fleetbench_run_id": run_id, "fleetbench_results_dir": str(results_dir),
+                              **(extra_vars or {})})]
+
+
+def run_benchmark(inventory: pathlib.Path | str | list, results_dir: pathlib.Path, run_id: str,
+                  extra_vars: dict | None = None, timeout: float = 900) -> BenchmarkRun:
+    process = subprocess.run(benchmark_command(inventory, results_dir, run_id, extra_vars), cwd=REPO,
+                             capture_output=True, text=True, timeout=timeout, env=benchmark_env(results_dir))
     return BenchmarkRun(process, results_dir, run_id)
 
 

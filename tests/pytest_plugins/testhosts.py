@@ -36,12 +36,9 @@ class TestFleet:
     def __init__(self, fleet: th.Fleet, count: int):
         self.fleet = fleet
         self.count = count
-
-    @property
-    def inventory(self) -> pathlib.Path:
-        path = self.fleet.state_dir / f"inventory-{self.count}.yml"
-        path.write_text(self.fleet.inventory_text(self.count))
-        return path
+        # The first hosts never change as the fleet grows: written once, valid for the session.
+        self.inventory = fleet.state_dir / f"inventory-{count}.yml"
+        self.inventory.write_text(fleet.inventory_text(count))
 
     @property
     def names(self) -> list[str]:
