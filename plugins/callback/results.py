@@ -70,6 +70,18 @@ options:
     ini:
       - section: fleetbench_results
         key: tolerance_pct
+  confidence:
+    description:
+      - Confidence level of the noise band used with O(baseline), from 0.5 to below 1.
+      - Each host is judged on its own, so at 0.95 about one unchanged host in twenty lands
+        outside its band by chance; raise it for a gate that must not raise false alarms.
+    type: float
+    default: 0.95
+    env:
+      - name: FLEETBENCH_CONFIDENCE
+    ini:
+      - section: fleetbench_results
+        key: confidence
 """
 
 import functools
@@ -114,6 +126,7 @@ class CallbackModule(CallbackBase):
         self._formats = ["json", "junit"]
         self._baseline = None
         self._tolerance_pct = 5.0
+        self._confidence = 0.95
 
     def set_options(self, task_keys=None, var_options=None, direct=None):
         super().set_options(task_keys=task_keys, var_options=var_options, direct=direct)
@@ -121,6 +134,7 @@ class CallbackModule(CallbackBase):
         self._formats = self.get_option("formats")
         self._baseline = self.get_option("baseline")
         self._tolerance_pct = self.get_option("tolerance_pct")
+        self._confidence = self.get_option("confidence")
         if self.get_option("run_id"):
             self._collector.explicit_run_id = self._collector.default_run_id = self.get_option("run_id")
 
@@ -202,6 +216,7 @@ class CallbackModule(CallbackBase):
             raise ValueError(f"baseline {self._baseline} cannot be read: {exc}") from None
         regressed = set()
         for run_id in self._collector.run_ids():
-            comparison = compare_runs(self._collector.document(run_id), baseline, self._tolerance_pct)
+            comparison = compare_runs(self._collector.document(run_id), baseline, self._tolerance_pct,
+                                      confidence=self._confidence)
             regressed.update(comparison["regressions"])
         return regressed

@@ -13,19 +13,20 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.report_fleet import
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_render import RenderError
 
 
-def fleet_report(results, baseline=None, tolerance_pct=None, default_noise_pct=5.0, min_duration_s=None, min_samples=None):
+def fleet_report(results, baseline=None, tolerance_pct=None, default_noise_pct=5.0, confidence=0.95,
+                 min_duration_s=None, min_samples=None):
     """{markdown, html, json, verdict} for a results document."""
     try:
         return _fleet_report(results, baseline=baseline, tolerance_pct=tolerance_pct, default_noise_pct=default_noise_pct,
-                             min_duration_s=min_duration_s, min_samples=min_samples)
+                             confidence=confidence, min_duration_s=min_duration_s, min_samples=min_samples)
     except (ReportInputError, RenderError, RuntimeError, TypeError, ValueError) as exc:
         raise AnsibleFilterError(f"fleet_report: {exc}") from exc
 
 
-def compare_runs(results, baseline, tolerance_pct=None, default_noise_pct=5.0):
+def compare_runs(results, baseline, tolerance_pct=None, default_noise_pct=5.0, confidence=0.95):
     """Per host and scenario: change against the baseline, its significance, configuration changes."""
     try:
-        return _compare_runs(results, baseline, tolerance_pct, default_noise_pct)
+        return _compare_runs(results, baseline, tolerance_pct, default_noise_pct, confidence)
     except (ReportInputError, RuntimeError, TypeError, ValueError) as exc:
         raise AnsibleFilterError(f"compare_runs: {exc}") from exc
 

@@ -15,7 +15,9 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.report_config impor
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_fleet import normalised_records, scenario_label
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_honesty import is_measurement
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_stats import (
+    CONFIDENCE,
     DEFAULT_NOISE_PCT,
+    NoiseSettings,
     Sample,
     pooled_noise,
     relative_change,
@@ -28,9 +30,11 @@ def compare_runs(
     baseline: t.Mapping[str, t.Any],
     tolerance_pct: float | None = None,
     default_noise_pct: float = DEFAULT_NOISE_PCT,
+    confidence: float = CONFIDENCE,
 ) -> dict[str, t.Any]:
     after, before = _samples(current), _samples(baseline)
-    noise = pooled_noise(list(after.values()) + list(before.values()), default_noise_pct)
+    settings = NoiseSettings(float(default_noise_pct), float(confidence))
+    noise = pooled_noise(list(after.values()) + list(before.values()), settings)
     rows = []
     for key in sorted(set(before) | set(after)):
         rows.append(_row(key, before.get(key), after.get(key), noise, tolerance_pct, current, baseline))
@@ -39,7 +43,7 @@ def compare_runs(
         "run_id": current.get("run_id"),
         "baseline_run_id": baseline.get("run_id"),
         "tolerance_pct": tolerance_pct,
-        "noise": {"measured": noise.measured, "method": noise.method},
+        "noise": {"measured": noise.measured, "method": noise.method, "confidence": settings.confidence},
         "rows": rows,
         "regressions": regressions,
         "passed": not regressions,

@@ -13,7 +13,7 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.report_render impor
     render_json,
     render_markdown,
 )
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_stats import DEFAULT_NOISE_PCT
+from ansible_collections.fleetbench.llm.plugins.module_utils.report_stats import CONFIDENCE, DEFAULT_NOISE_PCT, NoiseSettings
 
 
 def report_data(
@@ -21,6 +21,7 @@ def report_data(
     baseline: t.Mapping[str, t.Any] | None = None,
     tolerance_pct: float | None = None,
     default_noise_pct: float = DEFAULT_NOISE_PCT,
+    confidence: float = CONFIDENCE,
     min_duration_s: float | None = None,
     min_samples: int | None = None,
     generated_at: str | None = None,
@@ -31,11 +32,12 @@ def report_data(
         limits.min_duration_s = float(min_duration_s)
     if min_samples is not None:
         limits.min_samples = int(min_samples)
-    reference = build_report(baseline, float(default_noise_pct), limits)["groups"] if baseline else None
-    report = build_report(results, float(default_noise_pct), limits, generated_at, reference)
+    settings = NoiseSettings(float(default_noise_pct), float(confidence))
+    reference = build_report(baseline, settings, limits)["groups"] if baseline else None
+    report = build_report(results, settings, limits, generated_at, reference)
     if baseline:
         comparison = compare_runs(results, baseline, None if tolerance_pct is None else float(tolerance_pct),
-                                  float(default_noise_pct))
+                                  settings.default_pct, settings.confidence)
         report["comparison"] = comparison
         report["verdict"]["regressions"] = comparison["regressions"]
         report["verdict"]["passed"] = report["verdict"]["passed"] and comparison["passed"]

@@ -31,8 +31,8 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.report_honesty impo
     withheld_reason,
 )
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_stats import (
-    DEFAULT_NOISE_PCT,
     NoiseModel,
+    NoiseSettings,
     Sample,
     combined_uncertainty,
     pooled_noise,
@@ -50,7 +50,7 @@ class ReportInputError(ValueError):
 
 def build_report(
     results: t.Mapping[str, t.Any],
-    default_noise_pct: float = DEFAULT_NOISE_PCT,
+    noise_settings: NoiseSettings | None = None,
     thresholds: Thresholds | None = None,
     generated_at: str | None = None,
     reference_groups: list[dict[str, t.Any]] | None = None,
@@ -62,11 +62,12 @@ def build_report(
     """
     records = normalised_records(results)
     limits = thresholds or Thresholds()
+    settings = noise_settings or NoiseSettings()
     hosts_facts = results.get("hosts") or {}
     tabulated = [r for r in records if is_tabulated(r)]
     per_host = [r for r in tabulated if r.get("fleet_mode", "per_host") != "fleet"]
     groups = [
-        _group_report(label, metric, recs, hosts_facts, default_noise_pct, limits)
+        _group_report(label, metric, recs, hosts_facts, settings, limits)
         for (label, metric), recs in _by_scenario_and_metric(per_host).items()
     ]
     report = {
@@ -78,9 +79,9 @@ def build_report(
         "accuracy": [_accuracy_row(r) for r in tabulated if r.get("mode") == "accuracy"],
         "withheld": [_withheld(r) for r in records if not is_tabulated(r)],
         "groups": groups,
-        "scaling": _scaling(tabulated, groups + (reference_groups or []), default_noise_pct, limits),
+        "scaling": _scaling(tabulated, groups + (reference_groups or []), settings, limits),
         "limits": {"min_duration_s": limits.min_duration_s, "min_samples": limits.min_samples,
-                   "default_noise_pct": default_noise_pct},
+                   "default_noise_pct": settings.default_pct, "confidence": settings.confidence},
     }
     report["errors"] = _errors(report, results)
     report["verdict"] = {"passed": not report["errors"], "errors": len(report["errors"]), "regressions": []}
@@ -279,13 +280,13 @@ def _group_report(
     metric: str,
     records: list[dict[str, t.Any]],
     hosts_facts: t.Mapping[str, t.Any],
-    default_noise_pct: float,
+    settings: NoiseSettings,
     limits: Thresholds,
 ) -> dict[str, t.Any]:
     unit = records[0]["headline"]["unit"]
     lower_is_better = unit == "ns"
     samples = _host_samples(records)
-    noise = pooled_noise(samples.values(), default_noise_pct)
+    noise = pooled_noise(samples.values(), settings)
     fleet_median = statistics.median(s.median for s in samples.values())
     configs = _host_configs(records, hosts_facts)
     total_runs = sum(s.n for s in samples.values())
@@ -371,7 +372,7 @@ def _separation(field: str, configs: t.Mapping[str, t.Mapping[str, t.Any]], devi
 def _scaling(
     tabulated: list[dict[str, t.Any]],
     groups: list[dict[str, t.Any]],
-    default_noise_pct: float,
+    settings: NoiseSettings,
     limits: Thresholds,
 ) -> list[dict[str, t.Any]]:
     """Fleet runs (all hosts at once) against the sum of the same hosts' single-host results."""
@@ -380,11 +381,11 @@ def _scaling(
     for (label, metric), records in _by_scenario_and_metric(fleet).items():
         if records[0]["headline"]["unit"] == "ns":
             continue  # latencies do not add up across hosts
-        out.append(_scaling_entry(label, metric, records, groups, fleet, default_noise_pct, limits))
+        out.append(_scaling_entry(label, metric, records, groups, fleet, settings, limits))
     return out
 
 
-def _scaling_entry(label, metric, records, groups, fleet, default_noise_pct, limits) -> dict[str, t.Any]:
+def _scaling_entry(label, metric, records, groups, fleet, settings, limits) -> dict[str, t.Any]:
     by_repeat: dict[t.Any, dict[str, float]] = {}
     for record in records:
         by_repeat.setdefault(record.get("repeat"), {})[record["host"]] = float(record["headline"]["value"])
@@ -406,8 +407,8 @@ def _scaling_entry(label, metric, records, groups, fleet, default_noise_pct, lim
     totals = Sample([sum(vals.values()) for vals in complete.values()])
     single_sum = sum(single_hosts[h]["median"] for h in hosts)
     efficiency = totals.median / single_sum
-    fleet_noise = pooled_noise([totals], default_noise_pct)
-    single_noise = pooled_noise([Sample(h["values"]) for h in single_hosts.values()], default_noise_pct)
+    fleet_noise = pooled_noise([totals], settings)
+    single_noise = pooled_noise([Sample(h["values"]) for h in single_hosts.values()], settings)
     runs_single = min(single_hosts[h]["runs"] for h in hosts)
     uncertainty = combined_uncertainty(fleet_noise.mean_uncertainty(totals.n), single_noise.mean_uncertainty(runs_single))
     entry.update({
@@ -417,7 +418,7 @@ def _scaling_entry(label, metric, records, groups, fleet, default_noise_pct, lim
         "efficiency_pct": efficiency * 100,
         "uncertainty_pct": uncertainty * 100,
         "uncertainty_method": "measured from repeats" if fleet_noise.measured and single_noise.measured
-        else f"assumed {default_noise_pct:g}% per side where repeats are missing",
+        else f"assumed {settings.default_pct:g}% per side where repeats are missing",
     })
     if efficiency - 1 > uncertainty:
         entry["verdict"] = "super-linear"

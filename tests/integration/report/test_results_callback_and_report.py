@@ -209,6 +209,17 @@ def test_unreadable_baseline_costs_only_the_regression_check(repo_root, ansible_
     assert json.loads((tmp_path / "results" / "it-run" / "results.json").read_text())["finished_at"]
 
 
+def test_a_confidence_in_percent_costs_only_the_regression_check(upgrade_runs, repo_root, ansible_bin, tmp_path, report_inputs):
+    _, _, baseline = upgrade_runs
+    local = f"ansible_connection=local ansible_python_interpreter={sys.executable}"
+    result = _run_playbook(repo_root, ansible_bin, tmp_path, report_inputs, [f"host-a {local} fleetbench_test_folder={L02_SERVER}"],
+                           extra_env={"FLEETBENCH_BASELINE": str(baseline), "FLEETBENCH_CONFIDENCE": "95"})
+
+    assert "fleetbench.llm.results: writing the JUnit file failed (ValueError: confidence must be at least 0.5 " \
+        "and below 1, got 95.0)" in " ".join((result.stdout + result.stderr).split())
+    assert json.loads((tmp_path / "results" / "it-run" / "results.json").read_text())["finished_at"]
+
+
 def test_missing_baseline_is_named_in_one_line(upgrade_runs, repo_root, ansible_bin):
     tmp_path, _, _ = upgrade_runs
     (tmp_path / "local.ini").write_text(f"localhost ansible_connection=local ansible_python_interpreter={sys.executable}\n")

@@ -24,6 +24,12 @@ def test_fleet_report_names_what_is_wrong_with_its_input(results, message):
     assert raised.value.message == message
 
 
+def test_a_confidence_given_in_percent_is_refused_in_one_line(replay_run, results_document):
+    with pytest.raises(AnsibleFilterError) as raised:
+        FILTERS["fleet_report"](results_document([replay_run(L01_OFFLINE, "a")]), confidence=95)
+    assert raised.value.message == "fleet_report: confidence must be at least 0.5 and below 1, got 95.0"
+
+
 def test_compare_runs_rejects_a_baseline_that_is_not_a_results_document(replay_run, results_document):
     with pytest.raises(AnsibleFilterError, match="^compare_runs: results has no 'records' list"):
         FILTERS["compare_runs"](results_document([replay_run(L01_OFFLINE, "a")]), {"records": None})

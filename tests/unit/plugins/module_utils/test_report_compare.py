@@ -41,6 +41,19 @@ def test_worse_within_tolerance_is_not_a_regression(replay_run, results_document
     assert row["verdict"] == "worse" and row["regressed"] is False and row["config_changes"] == []
 
 
+def test_a_higher_confidence_keeps_a_small_change_inside_the_band(replay_run, results_document, real_gpu_facts):
+    before = _run(replay_run, results_document, "before", {"a": 1.0}, "570.133.07", "12.8", real_gpu_facts)
+    after = _run(replay_run, results_document, "after", {"a": 0.994}, "570.133.07", "12.8", real_gpu_facts)
+    at_95 = compare_runs(after, before, tolerance_pct=0.1)
+    at_99 = compare_runs(after, before, tolerance_pct=0.1, confidence=0.99)
+
+    # -0.6% against a 0.2% run-to-run spread with 4 df: outside the 95% band, inside the 99% one.
+    assert _rows(at_95)["a"]["verdict"] == "worse" and at_95["regressions"] == ["a"]
+    assert _rows(at_99)["a"]["verdict"] == "no difference measurable" and at_99["passed"] is True
+    assert _rows(at_99)["a"]["band_pct"] > _rows(at_95)["a"]["band_pct"]
+    assert at_99["noise"]["confidence"] == 0.99 and "99% t interval" in at_99["noise"]["method"]
+
+
 def test_single_runs_are_judged_against_the_assumed_band(replay_run, results_document):
     before = results_document([replay_run(L01_OFFLINE, "a", run_id="before")], run_id="before")
     after = results_document([replay_run(L01_OFFLINE, "a", run_id="after", scale=0.96)], run_id="after")
