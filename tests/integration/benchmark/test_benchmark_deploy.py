@@ -7,6 +7,7 @@ import http.server
 import json
 import pathlib
 import re
+import shutil
 import socket
 import subprocess
 import tarfile
@@ -37,6 +38,42 @@ def test_a_second_deploy_changes_nothing(vllm_python, tmp_path):
     second = deploy(tmp_path)
     assert second.returncode == 0, second.stdout[-4000:]
     assert changed_count(second.stdout) == 0, second.stdout[-4000:]
+
+
+def test_a_model_from_the_controller_is_copied_again_only_when_its_files_change(tiny_model, tmp_path):
+    source = tmp_path / "model-source"
+    shutil.copytree(tiny_model, source)
+    data = tmp_path / "data"
+    variables = json.dumps({"fleetbench_model": {"source": "controller", "path": str(source), "name": "copied"},
+                            "fleetbench_data_dir": str(data)})
+    first = deploy(tmp_path, "-e", variables)
+    assert first.returncode == 0, first.stdout[-4000:]
+    copied = data / "models" / "copied"
+    assert sorted(p.name for p in copied.iterdir()) == sorted(p.name for p in tiny_model.iterdir())
+
+    second = deploy(tmp_path, "-e", variables)
+    assert second.returncode == 0 and changed_count(second.stdout) == 0, second.stdout[-4000:]
+    assert re.search(r"TASK \[[^]]*Copy the model from the controller\][^\n]*\nskipping: \[localhost\]", second.stdout)
+
+    config = json.loads((source / "config.json").read_text())
+    (source / "config.json").write_text(json.dumps({**config, "fleetbench_test_edit": 1}))
+    third = deploy(tmp_path, "-e", variables)
+    assert third.returncode == 0 and changed_count(third.stdout) > 0, third.stdout[-4000:]
+    assert json.loads((copied / "config.json").read_text())["fleetbench_test_edit"] == 1
+
+
+def test_a_venv_on_the_base_venv_has_no_pip_of_its_own_and_runs_the_harness(vllm_python, tmp_path):
+    data = tmp_path / "data"
+    result = deploy(tmp_path, "-e", json.dumps({"fleetbench_harness_root": str(data / "harness")}))
+    assert result.returncode == 0, result.stdout[-4000:]
+    (venv,) = (data / "harness" / "venvs").iterdir()
+    assert not list(venv.glob("lib/python*/site-packages/pip"))
+    harness = subprocess.run([str(venv / "bin" / "fleetbench-harness"), "--help"], capture_output=True, text=True, timeout=120)
+    assert harness.returncode == 0 and "run" in harness.stdout, harness.stderr[-2000:]
+    installed = subprocess.run([str(venv / "bin" / "python"), "-c",
+                                "import fleetbench_harness, sys; print(fleetbench_harness.__file__.startswith(sys.prefix))"],
+                               capture_output=True, text=True, timeout=120)
+    assert installed.stdout.strip() == "True", installed.stderr[-2000:]
 
 
 def test_a_base_venv_with_another_vllm_version_is_refused_in_one_line(vllm_python, tmp_path):
