@@ -11,9 +11,10 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.report_compare impo
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_document import fleet_report as _fleet_report
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_fleet import ReportInputError
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_render import RenderError
+from ansible_collections.fleetbench.llm.plugins.module_utils.report_stats import CONFIDENCE, DEFAULT_NOISE_PCT
 
 
-def fleet_report(results, baseline=None, tolerance_pct=None, default_noise_pct=5.0, confidence=0.95,
+def fleet_report(results, baseline=None, tolerance_pct=None, default_noise_pct=DEFAULT_NOISE_PCT, confidence=CONFIDENCE,
                  min_duration_s=None, min_samples=None):
     """{markdown, html, json, verdict} for a results document."""
     try:
@@ -23,7 +24,7 @@ def fleet_report(results, baseline=None, tolerance_pct=None, default_noise_pct=5
         raise AnsibleFilterError(f"fleet_report: {exc}") from exc
 
 
-def compare_runs(results, baseline, tolerance_pct=None, default_noise_pct=5.0, confidence=0.95):
+def compare_runs(results, baseline, tolerance_pct=None, default_noise_pct=DEFAULT_NOISE_PCT, confidence=CONFIDENCE):
     """Per host and scenario: change against the baseline, its significance, configuration changes."""
     try:
         return _compare_runs(results, baseline, tolerance_pct, default_noise_pct, confidence)
