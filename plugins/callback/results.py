@@ -73,8 +73,8 @@ options:
   confidence:
     description:
       - Confidence level of the noise band used with O(baseline), from 0.5 to below 1.
-      - Each host is judged on its own, so at 0.95 about one unchanged host in twenty lands
-        outside its band by chance; raise it for a gate that must not raise false alarms.
+      - Hosts are judged together (Holm's correction over the hosts compared), so the chance
+        that any unchanged host is flagged stays at or below 1 minus this.
     type: float
     default: 0.95
     env:

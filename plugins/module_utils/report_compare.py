@@ -2,8 +2,9 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A/B: one run against a baseline run (e.g. before and after a driver upgrade).
 
-Per host and scenario: the change of the headline metric, whether it is beyond noise, and
-what changed in the host's configuration between the two runs. With a tolerance it is a
+Per host and scenario: the change of the headline metric (paired by host, on log throughput,
+Holm over the hosts compared; see report_host_stats), whether it is beyond noise, the smallest
+change the two runs could see, and what changed in the host's configuration between them. With a tolerance it is a
 regression gate: a host regressed when it got worse beyond both the noise band and the
 tolerance, or when it has no VALID result where the baseline had one.
 """
@@ -14,14 +15,21 @@ import typing as t
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_config import differences, host_configuration
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_fleet import normalised_records, scenario_label
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_honesty import is_measurement
+from ansible_collections.fleetbench.llm.plugins.module_utils.report_format import count
+from ansible_collections.fleetbench.llm.plugins.module_utils.report_host_stats import (
+    DETECTION_POWER,
+    HostNoise,
+    band_percent,
+    compare_before_after,
+    log_values,
+    minimum_detectable_change,
+    percent,
+)
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_stats import (
     CONFIDENCE,
     DEFAULT_NOISE_PCT,
     NoiseSettings,
     Sample,
-    pooled_noise,
-    relative_change,
-    welch_p_value,
 )
 
 
@@ -34,20 +42,60 @@ def compare_runs(
 ) -> dict[str, t.Any]:
     after, before = _samples(current), _samples(baseline)
     settings = NoiseSettings(float(default_noise_pct), float(confidence))
-    noise = pooled_noise(list(after.values()) + list(before.values()), settings)
-    rows = []
-    for key in sorted(set(before) | set(after)):
-        rows.append(_row(key, before.get(key), after.get(key), noise, tolerance_pct, current, baseline))
+    rows, detectable, methods = [], [], []
+    for group in sorted({key[1:] for key in set(before) | set(after)}):
+        group_before = {k[0]: v for k, v in before.items() if k[1:] == group}
+        group_after = {k[0]: v for k, v in after.items() if k[1:] == group}
+        tests, noise = compare_before_after(
+            {h: log_values(s.values) for h, s in group_before.items()},
+            {h: log_values(s.values) for h, s in group_after.items()}, settings)
+        for host in sorted(set(group_before) | set(group_after)):
+            rows.append(_row((host, *group), group_before.get(host), group_after.get(host), tests.get(host),
+                             noise.measured, tolerance_pct, current, baseline))
+        detectable.append(_detectable(group, noise, settings, group_before, group_after, len(tests)))
+        methods.append(_method(noise, settings, len(tests)))
     regressions = sorted({r["host"] for r in rows if r["regressed"]})
     return {
         "run_id": current.get("run_id"),
         "baseline_run_id": baseline.get("run_id"),
         "tolerance_pct": tolerance_pct,
-        "noise": {"measured": noise.measured, "method": noise.method, "confidence": settings.confidence},
+        "noise": {"measured": any(m[0] for m in methods), "confidence": settings.confidence,
+                  "method": "; ".join(dict.fromkeys(m[1] for m in methods)) or "no results to compare"},
+        "detectable": detectable,
         "rows": rows,
         "regressions": regressions,
         "passed": not regressions,
     }
+
+
+def _method(noise: HostNoise, settings: NoiseSettings, hosts: int) -> tuple[bool, str]:
+    if not noise.measured:
+        return False, f"assumed {settings.default_pct:g}% (no repeated runs on both sides: set fleetbench_repeats >= 2)"
+    return True, (f"measured from repeats of both runs (pooled within-host spread {percent(t.cast(float, noise.sd)):.1f}%, "
+                  f"{noise.degrees_of_freedom} df); each host against itself on log throughput, Student's t, Holm over "
+                  f"{count(hosts, 'host')} at {settings.confidence_pct}")
+
+
+def _detectable(group, noise, settings, before, after, hosts) -> dict[str, t.Any]:
+    label, metric, unit = group
+    runs_before = _typical_runs(before.values())
+    runs_after = _typical_runs(after.values())
+    change = minimum_detectable_change(noise, settings, runs_before, runs_after, hosts)
+    entry = {"scenario": label, "metric": metric, "worse_pct": None, "better_pct": None}
+    if change is None:
+        entry["text"] = f"{label} {metric}: unknown (no repeated runs on both sides)"
+        return entry
+    down, up = -percent(-change), percent(change)
+    entry["worse_pct"], entry["better_pct"] = (up, down) if unit == "ns" else (down, up)
+    entry["text"] = (f"{label} {metric}: with {runs_before} runs before and {runs_after} after, a host must change by "
+                     f"{entry['worse_pct']:.0f}% (worse) or {entry['better_pct']:.0f}% (better) to be flagged "
+                     f"{DETECTION_POWER * 100:.0f}% of the time at {settings.confidence_pct}")
+    return entry
+
+
+def _typical_runs(samples: t.Iterable[Sample]) -> int:
+    runs = sorted(s.n for s in samples)
+    return runs[len(runs) // 2] if runs else 0
 
 
 def _samples(results: t.Mapping[str, t.Any]) -> dict[tuple[str, str, str, str], Sample]:
@@ -69,7 +117,7 @@ def _config(results: t.Mapping[str, t.Any], host: str) -> dict[str, t.Any]:
     return host_configuration(facts.get("gpu"), facts.get("fingerprint"), run_info)
 
 
-def _row(key, before: Sample | None, after: Sample | None, noise, tolerance_pct, current, baseline) -> dict[str, t.Any]:
+def _row(key, before: Sample | None, after: Sample | None, test, measured, tolerance_pct, current, baseline) -> dict[str, t.Any]:
     host, label, metric, unit = key
     changed = [
         {"label": d["label"], "before": d["other"], "after": d["value"]}
@@ -89,18 +137,15 @@ def _row(key, before: Sample | None, after: Sample | None, noise, tolerance_pct,
         row["verdict"] = "no VALID result in this run (the baseline had one)"
         row["regressed"] = tolerance_pct is not None
         return row
-    change = relative_change(after.median, before.median)
-    band = noise.band(after.n, before.n)
-    worse = change is not None and (change > 0 if unit == "ns" else change < 0)
-    significant = change is not None and abs(change) > band
+    difference, band, significant = test
+    change = percent(difference.estimate)
+    worse = change > 0 if unit == "ns" else change < 0
     row.update({
-        "change_pct": None if change is None else change * 100,
-        "band_pct": band * 100,
-        "p_value": welch_p_value(before.values, after.values),
+        "change_pct": change,
+        "band_pct": band_percent(band, difference.estimate),
+        "p_value": difference.p_value() if measured else None,
         "significant": significant,
         "verdict": ("worse" if worse else "better") if significant else "no difference measurable",
     })
-    row["regressed"] = bool(
-        tolerance_pct is not None and worse and significant and abs(change) * 100 > tolerance_pct
-    )
+    row["regressed"] = bool(tolerance_pct is not None and worse and significant and abs(change) > tolerance_pct)
     return row

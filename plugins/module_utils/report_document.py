@@ -13,7 +13,12 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.report_render impor
     render_json,
     render_markdown,
 )
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_stats import CONFIDENCE, DEFAULT_NOISE_PCT, NoiseSettings
+from ansible_collections.fleetbench.llm.plugins.module_utils.report_stats import (
+    CONFIDENCE,
+    DEFAULT_NOISE_PCT,
+    UNIFORM_WITHIN_PCT,
+    NoiseSettings,
+)
 
 
 def report_data(
@@ -25,6 +30,7 @@ def report_data(
     min_duration_s: float | None = None,
     min_samples: int | None = None,
     generated_at: str | None = None,
+    uniform_within_pct: float = UNIFORM_WITHIN_PCT,
 ) -> dict[str, t.Any]:
     """The report dict, with the A/B comparison and the gate verdict when a baseline is given."""
     limits = Thresholds()
@@ -32,7 +38,7 @@ def report_data(
         limits.min_duration_s = float(min_duration_s)
     if min_samples is not None:
         limits.min_samples = int(min_samples)
-    settings = NoiseSettings(float(default_noise_pct), float(confidence))
+    settings = NoiseSettings(float(default_noise_pct), float(confidence), float(uniform_within_pct))
     reference = build_report(baseline, settings, limits)["groups"] if baseline else None
     report = build_report(results, settings, limits, generated_at, reference)
     if baseline:

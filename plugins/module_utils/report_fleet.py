@@ -30,13 +30,24 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.report_honesty impo
     validity_label,
     withheld_reason,
 )
+from ansible_collections.fleetbench.llm.plugins.module_utils.report_host_stats import (
+    HostVerdict,
+    compare_hosts,
+    host_noise,
+    log_values,
+)
+from ansible_collections.fleetbench.llm.plugins.module_utils.report_host_summaries import (
+    detectable_summary,
+    noise_summary,
+    outlier_summary,
+    run_order,
+    uniformity_summary,
+)
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_stats import (
-    NoiseModel,
     NoiseSettings,
     Sample,
     combined_uncertainty,
     pooled_noise,
-    relative_change,
 )
 from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import headline_for, record_dict_errors
 
@@ -81,7 +92,8 @@ def build_report(
         "groups": groups,
         "scaling": _scaling(tabulated, groups + (reference_groups or []), settings, limits),
         "limits": {"min_duration_s": limits.min_duration_s, "min_samples": limits.min_samples,
-                   "default_noise_pct": settings.default_pct, "confidence": settings.confidence},
+                   "default_noise_pct": settings.default_pct, "confidence": settings.confidence,
+                   "uniform_within_pct": settings.uniform_within_pct},
     }
     report["errors"] = _errors(report, results)
     report["verdict"] = {"passed": not report["errors"], "errors": len(report["errors"]), "regressions": []}
@@ -286,49 +298,53 @@ def _group_report(
     unit = records[0]["headline"]["unit"]
     lower_is_better = unit == "ns"
     samples = _host_samples(records)
-    noise = pooled_noise(samples.values(), settings)
-    fleet_median = statistics.median(s.median for s in samples.values())
+    logs = {host: log_values(sample.values) for host, sample in samples.items()}
+    noise = host_noise(logs)
+    verdicts = compare_hosts(logs, noise, settings)
     configs = _host_configs(records, hosts_facts)
-    total_runs = sum(s.n for s in samples.values())
     hosts = []
     for host, sample in samples.items():
-        deviation = relative_change(sample.median, fleet_median) if len(samples) > 1 else None
-        band = noise.band(sample.n, total_runs - sample.n)
+        verdict = verdicts[host]
         hosts.append({
             "host": host,
             "runs": sample.n,
             "values": sample.values,
             "median": sample.median,
             "spread_pct": None if sample.relative_sd is None else sample.relative_sd * 100,
-            "deviation_pct": None if deviation is None else deviation * 100,
-            "band_pct": band * 100,
-            "outside_band": deviation is not None and abs(deviation) > band,
-            "verdict": _verdict(deviation, band, lower_is_better),
+            "deviation_pct": verdict.deviation_pct,
+            "band_pct": verdict.band_pct,
+            "p_value": verdict.p_value,
+            "outside_band": verdict.outside_band,
+            "verdict": _verdict(verdict, lower_is_better),
+            "uniformity": verdict.uniformity,
+            "noise_set_apart": host in noise.set_apart,
             "not_representative": sorted({reason for r in records if r["host"] == host for reason in representativeness(r, limits)}),
         })
     deviations = {h["host"]: h["deviation_pct"] or 0.0 for h in hosts}
     for entry in hosts:
-        entry["differences"], entry["explanation"] = _explain(entry, configs, deviations, metric, noise)
+        entry["differences"], entry["explanation"] = _explain(entry, configs, deviations, metric, noise.measured)
     return {
         "scenario": label,
         "metric": metric,
         "unit": unit,
         "lower_is_better": lower_is_better,
-        "fleet_median": fleet_median,
-        "noise": {"measured": noise.measured, "method": noise.method,
-                  "relative_sd_pct": None if noise.relative_sd is None else noise.relative_sd * 100,
-                  "degrees_of_freedom": noise.degrees_of_freedom},
+        "fleet_median": statistics.median(s.median for s in samples.values()),
+        "noise": noise_summary(noise, settings, len(samples)),
+        "detectable": detectable_summary(noise, settings, [s.n for s in samples.values()], lower_is_better),
+        "uniformity": uniformity_summary(hosts, settings, noise.measured),
+        "outliers": outlier_summary({h: statistics.fmean(v) for h, v in logs.items() if v}),
+        "run_order": run_order(records),
         "hosts": hosts,
         "comparable": len(samples) > 1,
     }
 
 
-def _verdict(deviation: float | None, band: float, lower_is_better: bool) -> str:
-    if deviation is None:
+def _verdict(verdict: HostVerdict, lower_is_better: bool) -> str:
+    if verdict.deviation_pct is None:
         return "only host: nothing to compare"
-    if abs(deviation) <= band:
+    if not verdict.outside_band:
         return "no difference measurable"
-    better = deviation < 0 if lower_is_better else deviation > 0
+    better = verdict.deviation_pct < 0 if lower_is_better else verdict.deviation_pct > 0
     return "faster" if better else "slower"
 
 
@@ -337,7 +353,7 @@ def _explain(
     configs: t.Mapping[str, t.Mapping[str, t.Any]],
     deviations: t.Mapping[str, float],
     metric: str,
-    noise: NoiseModel,
+    noise_measured: bool,
 ) -> tuple[list[dict[str, t.Any]], str | None]:
     """For a host outside the noise band: its ranked configuration differences, in one sentence."""
     if not entry["outside_band"]:
@@ -348,7 +364,7 @@ def _explain(
         diff["separation_pct"] = _separation(diff["field"], configs, deviations, host)
     found.sort(key=lambda d: (-round(d["separation_pct"], 1), -d["weight"]))
     direction = "below" if entry["deviation_pct"] < 0 else "above"
-    band = f"noise band ±{entry['band_pct']:.1f}%{'' if noise.measured else ', assumed'}"
+    band = f"noise band {entry['band_pct']:.1f}%{'' if noise_measured else ', assumed'}"
     head = f"{host}: {abs(entry['deviation_pct']):.0f}% {direction} the fleet median {metric} ({band})"
     if not found:
         return [], (f"{head}; no difference in the recorded configuration (same driver, CUDA, versions, engine arguments "

@@ -31,3 +31,15 @@ def percent(value: t.Any, signed: bool = True) -> str:
     if value is None:
         return "n/a"
     return f"{value:+.1f}%" if signed else f"{value:.1f}%"
+
+
+def count(n: int, noun: str) -> str:
+    """'1 host', '3 hosts'."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def p_value(value: t.Any) -> str:
+    """A test's p-value as people read one: two figures, or an upper bound when tiny."""
+    if value is None:
+        return "n/a"
+    return "<0.001" if value < 0.001 else f"{value:.3f}"

@@ -19,7 +19,7 @@ except ImportError:  # pragma: no cover - jinja2 comes with ansible-core
     jinja2 = None
 
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_charts import render_charts
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_format import milliseconds, number, percent
+from ansible_collections.fleetbench.llm.plugins.module_utils.report_format import milliseconds, number, p_value, percent
 
 TEMPLATES = pathlib.Path(__file__).resolve().parent / "report_templates"
 _UNEXPANDED = re.compile(r"\{\{|\{%|\$\(|\$\{|`date`")
@@ -44,7 +44,7 @@ def _environment(html: bool) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(number=number, ms=milliseconds, pct=percent, md=markdown_cell)
+    env.filters.update(number=number, ms=milliseconds, pct=percent, p=p_value, md=markdown_cell)
     return env
 
 

@@ -1,14 +1,11 @@
 # Copyright: fleetbench developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Statistics behind every "faster", "slower" and "no difference measurable" in the report.
+"""The report's statistical settings, and the noise of a mean of repeated runs.
 
-The noise band is the confidence interval (95% unless set) of a host's difference from the
-fleet median, estimated from the run-to-run spread of repeated runs (pooled relative standard
-deviation over all hosts, Student's t for its degrees of freedom). Without repeats the spread
-is unknown: the band falls back to a documented default and the report says it was assumed.
-
-Each host is judged on its own, so at 95% about one unchanged host in twenty is flagged: a
-large fleet, or a gate that must not raise false alarms, sets a higher confidence.
+NoiseSettings carries what the user chooses (confidence, the band assumed without repeats, the
+uniformity tolerance). The host-vs-fleet and A/B tests live in report_host_stats; the pooled
+relative noise here serves the fleet-run scaling estimate. Without repeats the spread is
+unknown: the band falls back to a documented default and the report says it was assumed.
 """
 from __future__ import annotations
 
@@ -24,11 +21,18 @@ except ImportError:  # pragma: no cover - reported by the filter/callback that n
 
 DEFAULT_NOISE_PCT = 5.0
 CONFIDENCE = 0.95
+UNIFORM_WITHIN_PCT = 10.0
 
 
 def require_scipy() -> None:
     if _scipy_stats is None:
         raise RuntimeError("the fleet report needs scipy on the controller: pip install -r requirements/controller.txt")
+
+
+def scipy_stats() -> t.Any:
+    """scipy.stats, or the one-line error that says how to install it."""
+    require_scipy()
+    return _scipy_stats
 
 
 @dataclasses.dataclass
@@ -59,17 +63,20 @@ class Sample:
 
 @dataclasses.dataclass(frozen=True)
 class NoiseSettings:
-    """How the report judges noise: the band assumed without repeats, and the confidence of
-    every interval it draws."""
+    """How the report judges noise: the band assumed without repeats, the confidence of every
+    interval it draws, and the tolerance within which the fleet is called uniform."""
 
     default_pct: float = DEFAULT_NOISE_PCT
     confidence: float = CONFIDENCE
+    uniform_within_pct: float = UNIFORM_WITHIN_PCT
 
     def __post_init__(self) -> None:
         if not 0.5 <= self.confidence < 1:
             raise ValueError(f"confidence must be at least 0.5 and below 1, got {self.confidence!r}")
         if self.default_pct < 0:
             raise ValueError(f"default_noise_pct must not be negative, got {self.default_pct!r}")
+        if not 0 < self.uniform_within_pct < 100:
+            raise ValueError(f"uniform_within_pct must be above 0 and below 100, got {self.uniform_within_pct!r}")
 
     @property
     def confidence_pct(self) -> str:
@@ -99,13 +106,6 @@ class NoiseModel:
                     f"{self.degrees_of_freedom} df, {self.settings.confidence_pct} t interval)")
         return f"assumed {self.default_pct:g}% (no repeated runs: set fleetbench_repeats >= 2 to measure it)"
 
-    def band(self, n_host: int, n_rest: int) -> float:
-        """Half-width, as a fraction, of the interval of one host's difference from the rest."""
-        if not self.measured:
-            return self.default_pct / 100.0
-        rest_term = 1.0 / n_rest if n_rest else 0.0
-        return self._t_critical() * self.relative_sd * math.sqrt(1.0 / max(n_host, 1) + rest_term)
-
     def mean_uncertainty(self, n: int) -> float:
         """Half-width, as a fraction, of the interval of a mean of n runs."""
         if not self.measured:
@@ -126,23 +126,6 @@ def pooled_noise(samples: t.Iterable[Sample], settings: NoiseSettings = NoiseSet
             weighted += (sample.n - 1) * rsd ** 2
             df += sample.n - 1
     return NoiseModel(math.sqrt(weighted / df) if df else None, df, settings)
-
-
-def relative_change(value: float, reference: float) -> float | None:
-    """(value - reference) / reference, or None when the reference is zero."""
-    if reference == 0:
-        return None
-    return (value - reference) / reference
-
-
-def welch_p_value(before: list[float], after: list[float]) -> float | None:
-    """Two-sided p-value of Welch's t-test; None when either side has fewer than two runs."""
-    if len(before) < 2 or len(after) < 2:
-        return None
-    if statistics.pvariance(before) == 0 and statistics.pvariance(after) == 0:
-        return 0.0 if statistics.fmean(before) != statistics.fmean(after) else 1.0
-    require_scipy()
-    return float(_scipy_stats.ttest_ind(after, before, equal_var=False).pvalue)
 
 
 def combined_uncertainty(*relative: float) -> float:

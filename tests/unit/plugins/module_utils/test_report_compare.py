@@ -51,7 +51,7 @@ def test_a_higher_confidence_keeps_a_small_change_inside_the_band(replay_run, re
     assert _rows(at_95)["a"]["verdict"] == "worse" and at_95["regressions"] == ["a"]
     assert _rows(at_99)["a"]["verdict"] == "no difference measurable" and at_99["passed"] is True
     assert _rows(at_99)["a"]["band_pct"] > _rows(at_95)["a"]["band_pct"]
-    assert at_99["noise"]["confidence"] == 0.99 and "99% t interval" in at_99["noise"]["method"]
+    assert at_99["noise"]["confidence"] == 0.99 and "Holm over 1 host at 99%" in at_99["noise"]["method"]
 
 
 def test_single_runs_are_judged_against_the_assumed_band(replay_run, results_document):
