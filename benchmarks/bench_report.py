@@ -3,13 +3,15 @@
 Builds a results document for N hosts x 2 scenarios x R repeats from real corpus runs (the
 project's parser on ../shared/corpus/loadgen; hosts get changed throughput and drivers), then
 times report_data (statistics, explanations, A/B against a baseline), Markdown, HTML (charts
-included) and JSON, median of several runs each. Writes the numbers to BENCHMARKS.md's
+included) and JSON, median of several runs each; then simulates fleets to tabulate how often the
+host-vs-fleet test detects a slow host, by repeats. Writes the numbers to BENCHMARKS.md's
 bench-report section.
 """
 from __future__ import annotations
 
 import argparse
 import copy
+import math
 import pathlib
 import random
 import statistics
@@ -20,8 +22,15 @@ REPO = pathlib.Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "collections"), str(REPO)]
 
 from benchmarks import machine  # noqa: E402
+from benchmarks.report_simulation import detection_rate, false_alarm_rate  # noqa: E402
+from benchmarks.sections import write_section  # noqa: E402
 from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_parser import parse_result_dir  # noqa: E402
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_document import report_data  # noqa: E402
+from ansible_collections.fleetbench.llm.plugins.module_utils.report_stats import NoiseSettings  # noqa: E402
+from ansible_collections.fleetbench.llm.plugins.module_utils.report_host_stats import (  # noqa: E402
+    HostNoise,
+    minimum_detectable,
+)
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_render import (  # noqa: E402
     render_html,
     render_json,
@@ -78,7 +87,33 @@ def measure(hosts: int, repeats: int, runs: int) -> list[tuple[str, float, str]]
     ]
 
 
-def section(hosts: int, repeats: int, runs: int, rows: list[tuple[str, float, str]]) -> str:
+SLOWDOWNS = (0.10, 0.20, 0.50, 0.75)
+SIMULATED_REPEATS = (2, 3, 5)
+# (hosts, run-to-run noise, confidence): a fleet on an ordinary day, and the e2e incident's set-up.
+SIMULATED_FLEETS = ((8, 0.05, 0.95), (3, 0.10, 0.99))
+
+
+def simulation_table(hosts: int, noise: float, confidence: float, fleets: int) -> list[str]:
+    """Detection rate of one slow host by slowdown and repeats, beside the false-alarm rate and
+    the minimum detectable difference the report would state for that design."""
+    settings = NoiseSettings(confidence=confidence)
+    header = " | ".join(f"{s:.0%} slower" for s in SLOWDOWNS)
+    lines = [f"{hosts} hosts, run-to-run noise {noise:.0%} (log-normal), confidence {confidence:.0%}, "
+             f"{fleets} simulated fleets per cell:", "",
+             f"| repeats | {header} | any unchanged host flagged | stated minimum detectable (80% power) |",
+             "| ---: |" + " ---: |" * (len(SLOWDOWNS) + 2)]
+    for repeats in SIMULATED_REPEATS:
+        seed = hosts * 100 + repeats
+        rates = [detection_rate(hosts, repeats, noise, s, settings, fleets, seed) for s in SLOWDOWNS]
+        alarms = false_alarm_rate(hosts, repeats, noise, settings, fleets, seed)
+        stated = minimum_detectable(HostNoise(noise ** 2, hosts * (repeats - 1), {}, ()), settings, repeats, hosts)
+        cells = " | ".join(f"{r:.1%}" for r in rates)
+        lines.append(f"| {repeats} | {cells} | {alarms:.1%} (stated at most {1 - confidence:.0%}) | "
+                     f"{-math.expm1(-stated):.0%} slower |")
+    return lines
+
+
+def section(hosts: int, repeats: int, runs: int, rows: list[tuple[str, float, str]], simulations: list[str]) -> str:
     lines = [
         SECTION_START,
         "## bench-report: rendering the fleet report",
@@ -95,20 +130,18 @@ def section(hosts: int, repeats: int, runs: int, rows: list[tuple[str, float, st
         "| --- | ---: | --- |",
         *[f"| {name} | {seconds:.2f} | {size} |" for name, seconds, size in rows],
         "",
+        "### Choosing repeats: detection and false alarms of the host-vs-fleet test",
+        "",
+        "Seeded simulations (benchmarks/report_simulation.py) of fleets with one host slower by the given share, judged "
+        "by the report's own statistics (log throughput, robust pooled noise, Holm over the hosts). A cell is the share "
+        "of fleets in which that host was flagged slower.",
+        "",
+        *simulations,
+        "",
         f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
         SECTION_END,
     ]
     return "\n".join(lines) + "\n"
-
-
-def write_section(text: str, path: pathlib.Path) -> None:
-    current = path.read_text() if path.exists() else "# Benchmarks\n"
-    if SECTION_START in current and SECTION_END in current:
-        head, rest = current.split(SECTION_START, 1)
-        current = head + text + rest.split(SECTION_END, 1)[1].lstrip("\n")
-    else:
-        current = current.rstrip("\n") + "\n\n" + text
-    path.write_text(current)
 
 
 def main() -> None:
@@ -116,14 +149,18 @@ def main() -> None:
     parser.add_argument("--hosts", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--fleets", type=int, default=1000, help="simulated fleets per cell of the repeats table")
     parser.add_argument("--no-write", action="store_true", help="print only, leave BENCHMARKS.md alone")
     args = parser.parse_args()
     if not CORPUS.is_dir():
         sys.exit(f"bench-report: the corpus is not at {CORPUS}")
-    text = section(args.hosts, args.repeats, args.runs, measure(args.hosts, args.repeats, args.runs))
+    simulations: list[str] = []
+    for hosts, noise, confidence in SIMULATED_FLEETS:
+        simulations += [*simulation_table(hosts, noise, confidence, args.fleets), ""]
+    text = section(args.hosts, args.repeats, args.runs, measure(args.hosts, args.repeats, args.runs), simulations[:-1])
     print(text)
     if not args.no_write:
-        write_section(text, REPO / "BENCHMARKS.md")
+        write_section(REPO / "BENCHMARKS.md", text, SECTION_START, SECTION_END)
 
 
 if __name__ == "__main__":

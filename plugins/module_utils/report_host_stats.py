@@ -31,7 +31,7 @@ import math
 import statistics
 import typing as t
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_stats import NoiseSettings, scipy_stats
+from ansible_collections.fleetbench.llm.plugins.module_utils.report_stats import NoiseSettings, scipy_special, scipy_stats
 
 NOISY_HOST_LEVEL = 0.01
 DETECTION_POWER = 0.8
@@ -71,11 +71,16 @@ class HostNoise:
 
 def host_noise(logs: t.Mapping[t.Hashable, list[float]]) -> HostNoise:
     """Pool within-host variances; set apart a host whose spread is beyond the pool of the others."""
-    own = {h: (statistics.variance(v), len(v) - 1) for h, v in logs.items() if len(v) >= 2}
+    own = {h: (_variance(v), len(v) - 1) for h, v in logs.items() if len(v) >= 2}
     set_apart = tuple(sorted((h for h in own if _spread_beyond_others(h, own)), key=str))
     kept = {h: own[h] for h in own if h not in set_apart}
     variance, df = _pool(kept.values())
     return HostNoise(variance, df, own, set_apart)
+
+
+def _variance(values: list[float]) -> float:
+    mean = statistics.fmean(values)
+    return sum((v - mean) ** 2 for v in values) / (len(values) - 1)
 
 
 def _pool(variances: t.Iterable[tuple[float, int]]) -> tuple[float | None, int]:
@@ -123,7 +128,8 @@ class Difference:
     def p_value(self) -> float:
         if self.standard_error == 0:
             return 0.0 if self.estimate != 0 else 1.0
-        return float(2 * scipy_stats().t.sf(abs(self.estimate) / self.standard_error, self.degrees_of_freedom))
+        # Student's t distribution function (the ufunc behind scipy.stats.t, without its overhead).
+        return float(2 * scipy_special().stdtr(self.degrees_of_freedom, -abs(self.estimate) / self.standard_error))
 
     def half_width(self, two_sided_level: float) -> float:
         return _t_quantile(1 - two_sided_level / 2, self.degrees_of_freedom) * self.standard_error
@@ -187,13 +193,14 @@ def compare_hosts(
         return {h: HostVerdict(h, percent(d.estimate), settings.default_pct,
                                abs(percent(d.estimate)) > settings.default_pct, None, None)
                 for h, d in diffs.items()}
-    decisions = holm({h: d.p_value() for h, d in diffs.items()}, alpha * len(diffs) / comparisons(len(diffs)))
+    p_values = {h: d.p_value() for h, d in diffs.items()}
+    decisions = holm(p_values, alpha * len(diffs) / comparisons(len(diffs)))
     out = {}
     for host, diff in diffs.items():
         rejected, level = decisions[host]
         band = diff.half_width(level)
         out[host] = HostVerdict(host, percent(diff.estimate), band_percent(band, diff.estimate), rejected,
-                                diff.p_value(), diff.within(settings.uniform_within_pct, alpha))
+                                p_values[host], diff.within(settings.uniform_within_pct, alpha))
     return out
 
 

@@ -15,9 +15,10 @@ import statistics
 import typing as t
 
 try:
+    from scipy import special as _scipy_special
     from scipy import stats as _scipy_stats
 except ImportError:  # pragma: no cover - reported by the filter/callback that needs it
-    _scipy_stats = None
+    _scipy_special = _scipy_stats = None
 
 DEFAULT_NOISE_PCT = 5.0
 CONFIDENCE = 0.95
@@ -33,6 +34,11 @@ def scipy_stats() -> t.Any:
     """scipy.stats, or the one-line error that says how to install it."""
     require_scipy()
     return _scipy_stats
+
+
+def scipy_special() -> t.Any:
+    require_scipy()
+    return _scipy_special
 
 
 @dataclasses.dataclass
