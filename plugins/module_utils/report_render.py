@@ -8,7 +8,7 @@ that still holds a template or shell expression (a literal `$(date)` once reache
 
 Every value a template prints is data and is escaped on the way out (the environment's
 finalize): HTML entities in report.html, backslash escapes in report.md. The escapes also
-cover `{` and `$`, so what check_rendered() finds can only come from the templates themselves:
+cover `{`, `$` and backticks, so what check_rendered() finds can only come from the templates themselves:
 a host named `{{ x }}` renders as that text instead of failing the report.
 """
 from __future__ import annotations
@@ -57,10 +57,10 @@ def bold(value: t.Any) -> MarkdownText:
 
 
 def html_text(value: t.Any) -> Markup:
-    """A value as HTML text; `{` and `$` as entities (shown the same) so data never reads as an expression."""
+    """A value as HTML text; `{`, `$` and backticks as entities (shown the same), so data never reads as an expression."""
     if isinstance(value, Markup):
         return value
-    return Markup(str(escape(value)).replace("{", "&#123;").replace("$", "&#36;"))
+    return Markup(str(escape(value)).replace("{", "&#123;").replace("$", "&#36;").replace("`", "&#96;"))
 
 
 def _environment(html: bool) -> jinja2.Environment:
