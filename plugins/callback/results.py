@@ -26,8 +26,9 @@ options:
     description:
       - Folder that holds one sub-folder per run_id.
       - A relative path is taken from the directory of the playbook named on the command line
-        (C(playbook_dir)), so results land in the project whatever the working directory.
-    type: path
+        (C(playbook_dir)), so results land in the project whatever the working directory, where
+        the C(fleetbench.llm.report) role looks for them by default (C(playbook_dir)/results).
+    type: str
     default: results
     env:
       - name: FLEETBENCH_RESULTS_DIR
@@ -90,11 +91,11 @@ import os
 
 from ansible.plugins.callback import CallbackBase
 
+from ansible_collections.fleetbench.llm.plugins.module_utils.atomic_file import write_atomically
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_collector import (
     TaskResultCollector,
     safe_name,
     utc_now,
-    write_atomically,
 )
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_console import record_line, summary_table
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_junit import junit_report
@@ -111,6 +112,13 @@ def _never_raises(hook):
                                   "results already written are kept")
         return None
     return guarded
+
+
+def results_folder(output_dir: str, playbook_dir: str) -> str:
+    """The output folder, a relative one taken from the playbook's folder. The option is a `str`:
+    a `path` option is made absolute against the working directory before this code sees it."""
+    folder = os.path.expanduser(os.path.expandvars(output_dir))
+    return os.path.abspath(os.path.join(playbook_dir, folder))
 
 
 class CallbackModule(CallbackBase):
@@ -141,7 +149,7 @@ class CallbackModule(CallbackBase):
     @_never_raises
     def v2_playbook_on_start(self, playbook):
         self._collector.playbook = os.path.basename(playbook._file_name)
-        self._output_dir = os.path.join(playbook._basedir, self._output_dir)
+        self._output_dir = results_folder(self._output_dir, playbook._basedir)
         self._collector.started_at = utc_now()
 
     @_never_raises

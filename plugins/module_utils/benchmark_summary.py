@@ -9,6 +9,7 @@ import json
 import os
 import typing as t
 
+from ansible_collections.fleetbench.llm.plugins.module_utils.atomic_file import write_atomically
 from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import ResultRecord
 
 RESULTS_FILE = "benchmark.json"
@@ -69,14 +70,8 @@ def fleet_totals(records: list[dict], hosts: list[str]) -> list[dict]:
 
 
 def write_summary(results_dir: str, run_id: str, summary: dict) -> str:
-    folder = os.path.join(results_dir, run_id)
-    os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, RESULTS_FILE)
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(summary, handle, indent=2, sort_keys=True)
-        handle.write("\n")
-    os.replace(tmp, path)
+    path = os.path.join(results_dir, run_id, RESULTS_FILE)
+    write_atomically(path, json.dumps(summary, indent=2, sort_keys=True) + "\n")
     return path
 
 

@@ -37,9 +37,19 @@ def control_dir_for(output_dir: str) -> str:
     return output_dir.rstrip("/") + ".control"
 
 
+def refuse_unsafe_output(output_dir: str) -> None:
+    """The start empties `output_dir`: refuse a path that is relative, climbs with `..` or is a
+    top-level folder, whatever run id or variable built it."""
+    parts = [part for part in output_dir.split("/") if part not in ("", ".")]
+    if not output_dir.startswith("/") or ".." in parts or len(parts) < 2:
+        raise HarnessProcessError(f"refusing to empty {output_dir!r}: the run folder must be an absolute path "
+                                  "of two or more plain folder names (check fleetbench_run_id and fleetbench_runs_dir)")
+
+
 def start(command: list[str], output_dir: str, env: dict[str, str] | None = None) -> dict:
     """Start `command` in a new session; returns the process group id. Refuses to start over a
     run that is still alive, and clears what an earlier attempt in the same folder left."""
+    refuse_unsafe_output(output_dir)
     control = control_dir_for(output_dir)
     alive = _read_pgid(control)
     if alive is not None and _group_alive(alive):

@@ -29,7 +29,13 @@ def render_charts(report: t.Mapping[str, t.Any]) -> list[dict[str, str]]:
         raise RuntimeError("the HTML report needs matplotlib on the controller: pip install -r requirements/controller.txt")
     import matplotlib
 
-    matplotlib.rcParams["svg.hashsalt"] = "fleetbench"
+    # Labels are host names and scenario labels: plain text, never maths (`h1 $\\frac{$` is a host
+    # name, not a formula). A context, so the settings do not leak into other users of matplotlib.
+    with matplotlib.rc_context({"svg.hashsalt": "fleetbench", "text.parse_math": False, "text.usetex": False}):
+        return _all_charts(report)
+
+
+def _all_charts(report: t.Mapping[str, t.Any]) -> list[dict[str, str]]:
     charts = []
     for index, group in enumerate(report.get("groups") or []):
         charts.append(_chart(f"throughput-{index}", f"{group['scenario']}: {group['metric']} per host, with the noise band",

@@ -4,7 +4,7 @@
 
 The results callback feeds every task result through TaskResultCollector.add_task_result();
 what it recognises is the hand-off in docs/contract/report-inputs.md. Each change is written
-at once, atomically (temporary file + rename), so a later exception cannot lose a result
+at once, atomically (atomic_file), so a later exception cannot lose a result
 already collected and a reader never sees half a file.
 """
 from __future__ import annotations
@@ -13,8 +13,9 @@ import copy
 import datetime
 import json
 import os
-import tempfile
 import typing as t
+
+from ansible_collections.fleetbench.llm.plugins.module_utils.atomic_file import write_atomically
 
 RESULTS_SCHEMA_VERSION = 1
 GPU_FACTS_KEY = "fleetbench_gpu"
@@ -151,17 +152,3 @@ def safe_name(run_id: str) -> str:
     """A run_id as one path component: no separators, no climbing out of the results folder."""
     cleaned = "".join(c if c.isalnum() or c in "-_.:" else "_" for c in str(run_id)).strip(".")
     return cleaned or "run"
-
-
-def write_atomically(path: str, text: str) -> None:
-    folder = os.path.dirname(path)
-    os.makedirs(folder, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise

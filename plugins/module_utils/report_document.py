@@ -3,10 +3,12 @@
 """One call from results (and an optional baseline) to the finished report in three formats."""
 from __future__ import annotations
 
+import math
 import typing as t
 
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_compare import compare_runs
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_fleet import build_report
+from ansible_collections.fleetbench.llm.plugins.module_utils.report_format import not_a_number
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_honesty import Thresholds
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_render import (
     render_html,
@@ -39,6 +41,8 @@ def report_data(
     if min_samples is not None:
         limits.min_samples = int(min_samples)
     settings = NoiseSettings(float(default_noise_pct), float(confidence), float(uniform_within_pct))
+    results = with_non_finite_named(results)
+    baseline = with_non_finite_named(baseline) if baseline else baseline
     reference = build_report(baseline, settings, limits)["groups"] if baseline else None
     report = build_report(results, settings, limits, generated_at, reference)
     if baseline:
@@ -59,3 +63,48 @@ def fleet_report(results: t.Mapping[str, t.Any], **options: t.Any) -> dict[str, 
         "json": render_json(report),
         "verdict": report["verdict"],
     }
+
+
+def with_non_finite_named(results: t.Any) -> t.Any:
+    """The document with every NaN or infinity made visible instead of silently averaged.
+
+    A record holding one becomes an error that names the field (kept out of every statistic,
+    its other numbers still shown); in host facts and the drift table it becomes the words
+    "not a number" or "infinity", which compare equal across hosts where NaN never does.
+    """
+    if not isinstance(results, t.Mapping) or not isinstance(results.get("records"), list):
+        return results  # build_report says what is wrong with it
+    return {
+        **results,
+        "records": [_record_with_problems(record) for record in results["records"]],
+        "hosts": _non_finite_as_words(results.get("hosts")),
+        "drift": _non_finite_as_words(results.get("drift")),
+    }
+
+
+def _record_with_problems(record: t.Any) -> t.Any:
+    if not isinstance(record, t.Mapping) or not isinstance(record.get("problems", []), list):
+        return record
+    found = [{"file": None, "message": f"{path} is {not_a_number(value)}"} for path, value in _non_finite(record)]
+    return {**record, "problems": list(record.get("problems") or []) + found} if found else record
+
+
+def _non_finite(value: t.Any, path: str = "") -> t.Iterator[tuple[str, float]]:
+    if isinstance(value, float) and not math.isfinite(value):
+        yield path, value
+    elif isinstance(value, t.Mapping):
+        for key, item in value.items():
+            yield from _non_finite(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _non_finite(item, f"{path}[{index}]")
+
+
+def _non_finite_as_words(value: t.Any) -> t.Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return not_a_number(value)
+    if isinstance(value, t.Mapping):
+        return {key: _non_finite_as_words(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_non_finite_as_words(item) for item in value]
+    return value

@@ -17,10 +17,19 @@ def number(value: t.Any, digits: int = 4) -> str:
         return "n/a"
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return str(value)
-    if value == 0 or not math.isfinite(value):
+    if not math.isfinite(value):
+        return not_a_number(value)
+    if value == 0:
         return str(value)
     decimals = max(0, digits - 1 - int(math.floor(math.log10(abs(value)))))
     return f"{value:,.{decimals}f}"
+
+
+def not_a_number(value: float) -> str:
+    """NaN and infinities in words: a reader should not take `nan` for a host or a unit."""
+    if math.isnan(value):
+        return "not a number"
+    return "infinity" if value > 0 else "-infinity"
 
 
 def milliseconds(value_ns: t.Any) -> str:

@@ -5,16 +5,23 @@
 Templates ship with the collection (report_templates/). StrictUndefined makes a missing
 value an error at render time instead of an empty cell, and check_rendered() refuses output
 that still holds a template or shell expression (a literal `$(date)` once reached a header).
+
+Every value a template prints is data and is escaped on the way out (the environment's
+finalize): HTML entities in report.html, backslash escapes in report.md. The escapes also
+cover `{`, `$` and backticks, so what check_rendered() finds can only come from the templates themselves:
+a host named `{{ x }}` renders as that text instead of failing the report.
 """
 from __future__ import annotations
 
 import json
+import math
 import pathlib
 import re
 import typing as t
 
 try:
     import jinja2
+    from markupsafe import Markup, escape
 except ImportError:  # pragma: no cover - jinja2 comes with ansible-core
     jinja2 = None
 
@@ -22,15 +29,38 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.report_charts impor
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_format import milliseconds, number, p_value, percent
 
 TEMPLATES = pathlib.Path(__file__).resolve().parent / "report_templates"
-_UNEXPANDED = re.compile(r"\{\{|\{%|\$\(|\$\{|`date`")
+# An escaped `\$(` or `\{%` in report.md is data shown as text, not an expression left over.
+_UNEXPANDED = re.compile(r"(?<!\\)(?:\{\{|\{%|\$\(|\$\{)|`date`")
+# CommonMark punctuation that can start markup mid-line (emphasis, code, links, raw HTML, table
+# cells, GFM strikethrough and maths), plus `{` and `$`; `_` only where it can open emphasis.
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*{}\[\]<>|$~&#]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
 
 
 class RenderError(RuntimeError):
     """The rendered report is not fit to publish; the message says where."""
 
 
-def markdown_cell(value: t.Any) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
+class MarkdownText(str):
+    """Markdown the template means (e.g. bold around a value): printed without escaping."""
+
+
+def markdown_text(value: t.Any) -> str:
+    """A value as Markdown text that renders exactly as the value: one line, no markup, no HTML."""
+    if isinstance(value, MarkdownText):
+        return value
+    flat = " ".join(str(value).split())
+    return _MARKDOWN_SPECIAL.sub(lambda match: "\\" + match.group(0), flat)
+
+
+def bold(value: t.Any) -> MarkdownText:
+    return MarkdownText(f"**{markdown_text(value)}**")
+
+
+def html_text(value: t.Any) -> Markup:
+    """A value as HTML text; `{`, `$` and backticks as entities (shown the same), so data never reads as an expression."""
+    if isinstance(value, Markup):
+        return value
+    return Markup(str(escape(value)).replace("{", "&#123;").replace("$", "&#36;").replace("`", "&#96;"))
 
 
 def _environment(html: bool) -> jinja2.Environment:
@@ -40,12 +70,23 @@ def _environment(html: bool) -> jinja2.Environment:
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         undefined=jinja2.StrictUndefined,
         autoescape=html,
+        finalize=_finalizer(html),
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(number=number, ms=milliseconds, pct=percent, p=p_value, md=markdown_cell)
+    env.filters.update(number=number, ms=milliseconds, pct=percent, p=p_value, bold=bold)
     return env
+
+
+def _finalizer(html: bool) -> t.Callable[[t.Any], t.Any]:
+    escape_value = html_text if html else markdown_text
+
+    def finalize(value: t.Any) -> t.Any:
+        # An Undefined goes on unchanged, so StrictUndefined still fails at the missing value.
+        return value if isinstance(value, jinja2.Undefined) else escape_value(value)
+
+    return finalize
 
 
 def render_markdown(report: t.Mapping[str, t.Any]) -> str:
@@ -59,7 +100,18 @@ def render_html(report: t.Mapping[str, t.Any]) -> str:
 
 
 def render_json(report: t.Mapping[str, t.Any]) -> str:
-    return json.dumps(report, indent=2, sort_keys=True, allow_nan=False) + "\n"
+    return json.dumps(finite_or_null(report), indent=2, sort_keys=True, allow_nan=False) + "\n"
+
+
+def finite_or_null(value: t.Any) -> t.Any:
+    """`value` with every NaN or infinity replaced by None: JSON has no such numbers."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, t.Mapping):
+        return {key: finite_or_null(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite_or_null(item) for item in value]
+    return value
 
 
 def check_rendered(name: str, text: str, skip_svg: bool = False) -> str:

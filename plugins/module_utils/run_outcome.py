@@ -8,6 +8,8 @@ import json
 import os
 import signal
 
+from ansible_collections.fleetbench.llm.plugins.module_utils.atomic_file import write_atomically
+
 # docs/contract/README.md, "Exit codes".
 EXIT_MEANINGS = {1: "harness error", 2: "bad input", 3: "engine failure", 4: "LoadGen failure"}
 PARTIAL_STATUS = "fleetbench_status.json"
@@ -50,11 +52,11 @@ def save_progress(folder: str, polled: dict) -> None:
     once the run ends and is fetched."""
     os.makedirs(folder, exist_ok=True)
     if polled.get("status") is not None:
-        _write(os.path.join(folder, PARTIAL_STATUS), json.dumps(polled["status"], indent=2, sort_keys=True))
+        write_atomically(os.path.join(folder, PARTIAL_STATUS), json.dumps(polled["status"], indent=2, sort_keys=True))
     if polled.get("log_tail"):
-        _write(os.path.join(folder, PARTIAL_LOG), polled["log_tail"])
+        write_atomically(os.path.join(folder, PARTIAL_LOG), polled["log_tail"])
     if polled.get("stderr_tail"):
-        _write(os.path.join(folder, PARTIAL_STDERR), polled["stderr_tail"])
+        write_atomically(os.path.join(folder, PARTIAL_STDERR), polled["stderr_tail"])
 
 
 def _signal_name(number: int) -> str:
@@ -67,10 +69,3 @@ def _signal_name(number: int) -> str:
 def _last_line(text: str) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return lines[-1] if lines else ""
-
-
-def _write(path: str, text: str) -> None:
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)

@@ -109,3 +109,29 @@ def headless_chromium(tmp_path):
     finally:
         driver.quit()
         shutil.rmtree(tmp_path / "profile", ignore_errors=True)
+
+
+# A fleet whose data looks like code (issue 13): each value must come out as the text it is.
+TEMPLATE_HOST = "{{ lookup('pipe', 'id') }}"
+SCRIPT_HOST = "<script>window.fleetbenchRan = 1</script>"
+MATHS_HOST = "h1 $\\frac{$"
+DOWN_HOST = "<script>window.fleetbenchDown = 1</script>"
+NAN_HOST = "nan-host"
+SHELL_REASON = "early stopping $(date) ${HOME} {% raw %} <script>window.fleetbenchReason = 1</script>"
+TEMPLATE_GPU = "NVIDIA {{ H100 }} {% if 1 %} $(reboot)"
+
+
+def hostile_values() -> dict[str, dict]:
+    """Per host: what its record and GPU facts carry besides the parsed LoadGen run."""
+    nan = float("nan")
+    gpu = {"driver_version": "570.133.07", "cuda_driver_version": "12.8", "gpu_present": True,
+           "gpus": [{"name": TEMPLATE_GPU, "power_limit_enforced_w": nan}]}
+    return {
+        TEMPLATE_HOST: {"record": {}, "gpu": gpu},
+        MATHS_HOST: {"record": {}, "gpu": gpu},
+        "plain-host": {"record": {}, "gpu": gpu},
+        SCRIPT_HOST: {"record": {"valid": False, "invalid_reasons": [{"check": "early_stopping", "message": SHELL_REASON}]}, "gpu": gpu},
+        NAN_HOST: {"record": {"tokens_per_second": nan,
+                              "headline": {"name": "completed_tokens_per_second", "value": nan, "unit": "tokens/s"}},
+                   "gpu": gpu},
+    }

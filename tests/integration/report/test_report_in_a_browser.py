@@ -3,8 +3,21 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.fleetbench.llm.plugins.filter.fleet_report import FilterModule
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_document import fleet_report
-from tests.pytest_plugins.report import L02_SERVER, L06_CPU_SERVER
+from tests.pytest_plugins.report import (
+    DOWN_HOST,
+    L02_SERVER,
+    L06_CPU_SERVER,
+    MATHS_HOST,
+    SCRIPT_HOST,
+    SHELL_REASON,
+    TEMPLATE_GPU,
+    TEMPLATE_HOST,
+    hostile_values,
+)
+
+FILTERS = FilterModule().filters()
 
 pytestmark = pytest.mark.browser
 
@@ -49,3 +62,33 @@ def test_html_report_loads_without_console_errors_and_shows_its_charts(headless_
     browser.set_window_size(1280, browser.execute_script("return document.body.scrollHeight") + 100)
     browser.save_screenshot(str(artifacts_dir / "report.png"))
     assert (artifacts_dir / "report.png").stat().st_size > 10_000
+
+
+@pytest.fixture
+def hostile_report_html(tmp_path, replay_run, results_document):
+    """A fleet whose host names, GPU name and LoadGen reason look like code, one throughput NaN."""
+    values = hostile_values()
+    records = [replay_run(L02_SERVER, host, repeat=1, run_id="hostile", **values[host]["record"]) for host in values]
+    document = results_document(records, {host: values[host]["gpu"] for host in values}, run_id="hostile",
+                                failures=[{"host": DOWN_HOST, "message": "unreachable: ssh refused", "task": "ping"}])
+    path = tmp_path / "hostile.html"
+    path.write_text(FILTERS["fleet_report"](document)["html"])
+    return path
+
+
+def test_a_hostile_fleet_shows_its_names_as_text_and_runs_none_of_them(headless_chromium, hostile_report_html):
+    browser = headless_chromium
+    browser.get(hostile_report_html.as_uri())
+
+    assert [e for e in browser.get_log("browser") if e["level"] in ("SEVERE", "WARNING")] == []
+    assert browser.execute_script("return [window.fleetbenchRan, window.fleetbenchDown, window.fleetbenchReason]") \
+        == [None, None, None]
+    assert browser.execute_script("return document.querySelectorAll('script').length") == 0
+    hosts = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#deviation ~ table tr td:first-child')).map(td => td.textContent)")
+    assert sorted(set(hosts)) == sorted([MATHS_HOST, "plain-host", TEMPLATE_HOST])
+    errors = browser.execute_script("return Array.from(document.querySelectorAll('#errors + ul li')).map(li => li.textContent)")
+    assert f"{SCRIPT_HOST} Server repeat 1: INVALID: {SHELL_REASON}" in errors
+    assert f"{DOWN_HOST}: unreachable: ssh refused" in errors
+    assert TEMPLATE_GPU in browser.execute_script("return document.querySelector('#drift ~ table').textContent")
+    assert browser.execute_script("return document.querySelectorAll('figure.chart svg').length") >= 1

@@ -234,3 +234,27 @@ def test_missing_baseline_is_named_in_one_line(upgrade_runs, repo_root, ansible_
     assert result.returncode == 2
     assert f"baseline {tmp_path / 'gone.json'} not found: give the results.json of an earlier run" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_results_and_report_land_beside_the_playbook_when_run_from_another_folder(repo_root, ansible_bin, tmp_path,
+                                                                                     report_inputs):
+    project, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    project.mkdir()
+    elsewhere.mkdir()
+    # The corpus playbook without the role's results folder: its default, and a relative one for the callback.
+    play = PLAYBOOK.read_text().replace('      vars:\n        fleetbench_report_results_dir: "{{ fleetbench_results_dir }}"\n', "")
+    (project / "play.yml").write_text(play)
+    local = f"ansible_connection=local ansible_python_interpreter={sys.executable}"
+    (project / "inventory.ini").write_text(f"[bench]\nhost-a {local} fleetbench_test_folder={L02_SERVER}\n[local]\nlocalhost {local}\n")
+    env = dict(os.environ, FLEETBENCH_RESULTS_DIR="results")
+    env.update(ANSIBLE_CONFIG=str(repo_root / "ansible.cfg"), ANSIBLE_CALLBACKS_ENABLED="fleetbench.llm.results",
+               ANSIBLE_NOCOLOR="1", PATH=f"{ansible_bin}:{os.environ['PATH']}")
+    variables = {"fleetbench_test_corpus": str(report_inputs.loadgen), "fleetbench_run_id": "cwd-run"}
+    result = subprocess.run([str(ansible_bin / "ansible-playbook"), "-i", str(project / "inventory.ini"),
+                             str(project / "play.yml"), "-e", json.dumps(variables)],
+                            cwd=elsewhere, env=env, capture_output=True, text=True, timeout=300)
+
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert sorted(p.name for p in (project / "results" / "cwd-run").iterdir()) == [
+        "report.html", "report.json", "report.md", "results.json", "results.junit.xml"]
+    assert list(elsewhere.iterdir()) == []

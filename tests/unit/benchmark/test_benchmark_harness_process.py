@@ -97,3 +97,18 @@ def test_an_output_folder_that_cannot_be_made_is_one_line(tmp_path):
 def test_poll_without_a_start_says_so(tmp_path):
     with pytest.raises(hp.HarnessProcessError, match="no run was started"):
         hp.poll(str(tmp_path / "never"))
+
+
+@pytest.mark.parametrize("output", ["runs/r1/Offline", "/srv/runs/../../etc", "/etc", "/"])
+def test_a_run_folder_that_could_empty_the_wrong_place_is_refused_in_one_line(tmp_path, output):
+    with pytest.raises(hp.HarnessProcessError, match=r"^refusing to empty .*: the run folder must be an absolute path"):
+        hp.start(["/bin/true"], output)
+
+
+def test_a_run_id_that_climbs_out_leaves_the_folder_beside_it_untouched(tmp_path):
+    keep = tmp_path / "keep"
+    keep.mkdir()
+    (keep / "precious").write_text("x")
+    with pytest.raises(hp.HarnessProcessError):
+        hp.start(["/bin/true"], str(tmp_path / "runs" / ".." / "keep"))
+    assert (keep / "precious").read_text() == "x"

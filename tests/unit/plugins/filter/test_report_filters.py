@@ -1,11 +1,13 @@
 """The filters as Ansible calls them: a one-line AnsibleFilterError on bad input, never a traceback."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.fleetbench.llm.plugins.filter.fleet_report import FilterModule
-from tests.pytest_plugins.report import L01_OFFLINE
+from tests.pytest_plugins.report import DOWN_HOST, L01_OFFLINE, MATHS_HOST, TEMPLATE_HOST, hostile_values
 
 FILTERS = FilterModule().filters()
 
@@ -40,3 +42,30 @@ def test_fleet_report_returns_all_three_formats_and_the_verdict(replay_run, resu
     assert set(report) == {"markdown", "html", "json", "verdict"}
     assert report["verdict"] == {"passed": True, "errors": 0, "regressions": []}
     assert "Noise band: assumed 2%" in report["markdown"]
+
+
+@pytest.fixture
+def hostile_fleet(replay_run, results_document):
+    values = hostile_values()
+    records = [replay_run(L01_OFFLINE, host, repeat=1, **values[host]["record"]) for host in values]
+    return results_document(records, {host: values[host]["gpu"] for host in values},
+                            failures=[{"host": DOWN_HOST, "message": "unreachable", "task": "ping"}])
+
+
+def test_a_hostile_fleet_renders_in_all_three_formats(hostile_fleet):
+    report = FILTERS["fleet_report"](hostile_fleet)
+    assert json.loads(report["json"])["run"]["hosts"] == sorted(hostile_values())
+    assert report["verdict"]["errors"] == 3
+
+
+@pytest.mark.parametrize("name", [TEMPLATE_HOST, MATHS_HOST, "{% if x %}", "${HOME}", "$(date)", "`date`"])
+def test_a_host_name_with_template_or_shell_syntax_renders_as_text(replay_run, results_document, name):
+    report = FILTERS["fleet_report"](results_document([replay_run(L01_OFFLINE, name), replay_run(L01_OFFLINE, "b")]))
+    assert name in json.loads(report["json"])["run"]["hosts"]
+
+
+def test_a_nan_or_infinity_is_named_and_the_json_stays_json(replay_run, results_document):
+    records = [replay_run(L01_OFFLINE, "a", ttft_ns={"p50": float("inf")}), replay_run(L01_OFFLINE, "b")]
+    report = FILTERS["fleet_report"](results_document(records, {"b": {"gpus": [{"power_limit_enforced_w": float("nan")}]}}))
+    assert "a Offline repeat 0: ERROR: unreadable result: ttft_ns.p50 is infinity" in json.loads(report["json"])["errors"]
+    assert "not a number" in report["markdown"]
