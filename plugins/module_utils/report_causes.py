@@ -153,13 +153,16 @@ def _clocks(host, telemetry) -> dict[str, t.Any] | None:
             "text": f"SM clocks {drop:.0%} lower ({own:,.0f} vs {others:,.0f} MHz)" + (" at the same power" if same_power else "")}
 
 
-def held_back_others(host: str, telemetry: t.Mapping[str, HostTelemetry]) -> list[str]:
-    """For a host faster than the fleet: what measurably held the other hosts back."""
+def held_back_others(host: str, telemetry: t.Mapping[str, HostTelemetry], shown: int = 3) -> list[str]:
+    """For a host faster than the fleet: what measurably held each other host back, judged
+    against the fast host alone (when most of the fleet is throttled, the fleet's median is)."""
+    if host not in telemetry:
+        return []
     lines = []
-    for other in sorted(telemetry):
-        if other != host:
-            lines += [f"{other} {cause['text']}" for cause in measured_causes(other, telemetry)[:1]]
-    return lines
+    for other in sorted(h for h in telemetry if h != host):
+        pair = {other: telemetry[other], host: telemetry[host]}
+        lines += [f"{other} {cause['text']}" for cause in measured_causes(other, pair)[:1]]
+    return lines[:shown] + ([f"and {len(lines) - shown} more"] if len(lines) > shown else [])
 
 
 def cause_changes(host: str, before: t.Mapping[str, HostTelemetry], after: t.Mapping[str, HostTelemetry]) -> list[str]:
