@@ -41,8 +41,14 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_summary imp
     read_summary,
 )
 from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import ResultRecord
+from ansible_collections.fleetbench.llm.plugins.module_utils.telemetry_summary import (
+    TELEMETRY_FILE,
+    TelemetryError,
+    add_energy_per_token,
+    summarise,
+)
 
-KNOWN_FILES = (SUMMARY_LOG, DETAIL_LOG, ACCURACY_LOG, ACCURACY_TXT, STATUS_FILE, RUN_FILE, ACCURACY_FILE)
+KNOWN_FILES = (SUMMARY_LOG, DETAIL_LOG, ACCURACY_LOG, ACCURACY_TXT, STATUS_FILE, RUN_FILE, ACCURACY_FILE, TELEMETRY_FILE)
 OFFICIAL_MIN_DURATION_MS = 600000
 # Summary values are rounded for print (996.53 vs the detail log's 996.526, 3.52 vs 3.52189).
 _ABSOLUTE_TOLERANCE = 0.006
@@ -84,6 +90,7 @@ def parse_result_dir(
     finished = _loadgen_finished(keys, detail, summary, record, expect_finished)
     _fill_from_loadgen(record, keys, detail, summary)
     _fill_from_harness(record, status, run_info, benchmark)
+    record.telemetry = reader.telemetry(record)
     record.accuracy = reader.accuracy()
     entries = reader.accuracy_log_entries(expect_finished and record.mode == "accuracy")
     if entries is not None:
@@ -131,6 +138,22 @@ class _FolderReader:
         if problem:
             self.record.add_problem(name, problem)
         return data
+
+    def telemetry(self, record: ResultRecord) -> dict[str, t.Any] | None:
+        """The summary of telemetry.json; a file that cannot be read is a warning, not a
+        problem: the run's numbers do not depend on it."""
+        data, problem = self._read(TELEMETRY_FILE, read_json_object) or (None, None)
+        if data is None:
+            if problem:
+                record.warnings.append(f"{TELEMETRY_FILE}: {problem}")
+            return None
+        try:
+            summary = summarise(data)
+        except TelemetryError as exc:
+            record.warnings.append(f"{TELEMETRY_FILE}: {exc}")
+            return None
+        add_energy_per_token(summary, record.tokens_per_second, record.duration_s)
+        return summary
 
     def harness_state(self) -> tuple[dict[str, t.Any] | None, dict[str, t.Any] | None]:
         status = self._json(STATUS_FILE)

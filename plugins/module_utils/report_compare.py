@@ -15,6 +15,7 @@ import typing as t
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_config import differences, host_configuration
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_fleet import normalised_records, scenario_label
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_honesty import is_measurement
+from ansible_collections.fleetbench.llm.plugins.module_utils.report_causes import cause_changes, telemetry_by_host
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_format import count
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_host_stats import (
     DETECTION_POWER,
@@ -41,6 +42,8 @@ def compare_runs(
     confidence: float = CONFIDENCE,
 ) -> dict[str, t.Any]:
     after, before = _samples(current), _samples(baseline)
+    measured_after = [r for r in normalised_records(current) if is_measurement(r)]
+    measured_before = [r for r in normalised_records(baseline) if is_measurement(r)]
     settings = NoiseSettings(float(default_noise_pct), float(confidence))
     rows, detectable, methods = [], [], []
     for group in sorted({key[1:] for key in set(before) | set(after)}):
@@ -49,9 +52,12 @@ def compare_runs(
         tests, noise = compare_before_after(
             {h: log_values(s.values) for h, s in group_before.items()},
             {h: log_values(s.values) for h, s in group_after.items()}, settings)
+        telemetry_before = telemetry_by_host(r for r in measured_before if scenario_label(r) == group[0])
+        telemetry_after = telemetry_by_host(r for r in measured_after if scenario_label(r) == group[0])
         for host in sorted(set(group_before) | set(group_after)):
             rows.append(_row((host, *group), group_before.get(host), group_after.get(host), tests.get(host),
                              noise.measured, tolerance_pct, current, baseline))
+            rows[-1]["measured_changes"] = cause_changes(host, telemetry_before, telemetry_after)
         detectable.append(_detectable(group, noise, settings, group_before, group_after, len(tests)))
         methods.append(_method(noise, settings, len(tests)))
     regressions = sorted({r["host"] for r in rows if r["regressed"]})

@@ -30,6 +30,13 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.report_honesty impo
     validity_label,
     withheld_reason,
 )
+from ansible_collections.fleetbench.llm.plugins.module_utils.report_causes import (
+    HostTelemetry,
+    held_back_others,
+    measured_causes,
+    telemetry_by_host,
+    telemetry_digest,
+)
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_host_stats import (
     HostVerdict,
     compare_hosts,
@@ -321,8 +328,11 @@ def _group_report(
             "not_representative": sorted({reason for r in records if r["host"] == host for reason in representativeness(r, limits)}),
         })
     deviations = {h["host"]: h["deviation_pct"] or 0.0 for h in hosts}
+    telemetry = telemetry_by_host(records)
     for entry in hosts:
-        entry["differences"], entry["explanation"] = _explain(entry, configs, deviations, metric, noise.measured)
+        entry["differences"], entry["causes"], entry["explanation"] = _explain(
+            entry, configs, deviations, metric, noise.measured, telemetry)
+        entry["telemetry"] = telemetry_digest(telemetry.get(entry["host"]))
     return {
         "scenario": label,
         "metric": metric,
@@ -354,24 +364,37 @@ def _explain(
     deviations: t.Mapping[str, float],
     metric: str,
     noise_measured: bool,
-) -> tuple[list[dict[str, t.Any]], str | None]:
-    """For a host outside the noise band: its ranked configuration differences, in one sentence."""
+    telemetry: t.Mapping[str, HostTelemetry],
+) -> tuple[list[dict[str, t.Any]], list[dict[str, t.Any]], str | None]:
+    """For a host outside the noise band: (ranked configuration differences, measured causes,
+    one sentence led by the causes measured during the run, the differences after them)."""
     if not entry["outside_band"]:
-        return [], None
+        return [], [], None
     host = entry["host"]
     found = differences(configs.get(host, {}), fleet_reference(configs, exclude=host))
     for diff in found:
         diff["separation_pct"] = _separation(diff["field"], configs, deviations, host)
     found.sort(key=lambda d: (-round(d["separation_pct"], 1), -d["weight"]))
+    causes = measured_causes(host, telemetry) if entry["verdict"] == "slower" else []
     direction = "below" if entry["deviation_pct"] < 0 else "above"
     band = f"noise band {entry['band_pct']:.1f}%{'' if noise_measured else ', assumed'}"
-    head = f"{host}: {abs(entry['deviation_pct']):.0f}% {direction} the fleet median {metric} ({band})"
-    if not found:
-        return [], (f"{head}; no difference in the recorded configuration (same driver, CUDA, versions, engine arguments "
-                    "and checksums): look at load, thermals or hardware")
-    parts = [f"{d['label']} {d['value']} vs {d['other']}" for d in found[:MAX_DIFFERENCES_IN_SENTENCE]]
-    more = f" and {len(found) - MAX_DIFFERENCES_IN_SENTENCE} more" if len(found) > MAX_DIFFERENCES_IN_SENTENCE else ""
-    return found, f"{head}; differs in {', '.join(parts)}{more}"
+    parts = [f"{host}: {abs(entry['deviation_pct']):.0f}% {direction} the fleet median {metric} ({band})"]
+    if causes:
+        parts.append("measured: " + "; ".join(c["text"] for c in causes))
+    elif entry["verdict"] == "faster" and (held := held_back_others(host, telemetry)):
+        parts.append("the others were held back, measured: " + "; ".join(held))
+    elif host in telemetry:
+        parts.append("no CPU throttling, steal, power cap, thermal limit, PCIe or clock drop measured")
+    if found:
+        shown = [f"{d['label']} {d['value']} vs {d['other']}" for d in found[:MAX_DIFFERENCES_IN_SENTENCE]]
+        more = f" and {len(found) - MAX_DIFFERENCES_IN_SENTENCE} more" if len(found) > MAX_DIFFERENCES_IN_SENTENCE else ""
+        parts.append(f"{'also differs' if causes else 'differs'} in {', '.join(shown)}{more}")
+    elif not causes and host not in telemetry:
+        parts.append("no difference in the recorded configuration (same driver, CUDA, versions, engine arguments "
+                     "and checksums) and no telemetry recorded to measure a cause")
+    else:
+        parts.append("no difference in the recorded configuration")
+    return found, causes, "; ".join(parts)
 
 
 def _separation(field: str, configs: t.Mapping[str, t.Mapping[str, t.Any]], deviations: t.Mapping[str, float], host: str) -> float:

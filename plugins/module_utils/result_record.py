@@ -61,6 +61,7 @@ class ResultRecord:
     warnings: list[str] = dataclasses.field(default_factory=list)
     accuracy: dict[str, t.Any] | None = None
     run_info: dict[str, t.Any] | None = None
+    telemetry: dict[str, t.Any] | None = None
     problems: list[dict[str, t.Any]] = dataclasses.field(default_factory=list)
     extra: dict[str, t.Any] = dataclasses.field(default_factory=dict)
     source: dict[str, t.Any] = dataclasses.field(default_factory=dict)
@@ -170,6 +171,7 @@ _TYPE_RULES: tuple[tuple[str, t.Callable[[t.Any], bool], str], ...] = (
     ("loadgen", lambda v: isinstance(v, dict), "a mapping"),
     ("accuracy", lambda v: isinstance(v, dict), "a mapping"),
     ("run_info", lambda v: isinstance(v, dict), "a mapping"),
+    ("telemetry", lambda v: isinstance(v, dict), "a mapping"),
     ("extra", lambda v: isinstance(v, dict), "a mapping"),
     ("source", lambda v: isinstance(v, dict), "a mapping"),
     ("errors", lambda v: isinstance(v, list) and all(isinstance(i, str) for i in v), "a list of strings"),

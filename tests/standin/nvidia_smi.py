@@ -35,7 +35,10 @@ Two files describe the fake machine:
          "mig": false,                   # true/false -> Enabled/Disabled, null -> N/A
          "persistence": true,            # true/false -> Enabled/Disabled
          "compute_mode": "Default",
-         "processes": [{"pid": 4242, "name": "python3", "used_memory_mib": 1024}]
+         "processes": [{"pid": 4242, "name": "python3", "used_memory_mib": 1024}],
+         "memory_utilization_pct": 0,
+         "clock_event_reasons": ["sw_power_cap"],   # active clock event (throttle) reasons
+         "ecc_errors": {"corrected": 0, "uncorrected": 0}   # volatile totals
        }
      ]
    }
@@ -64,8 +67,9 @@ Command lines understood (anything else: "Invalid combination of input arguments
 
   nvidia-smi                                   default table (550+ layout)
   nvidia-smi -q -x | --query --xml-format      XML shaped like nvsmi_device_v12.dtd
-  nvidia-smi --query-gpu=F1,F2,... --format=csv[,noheader][,nounits]
-      fields: see QUERY_FIELDS below; an unknown field prints the real driver's
+  nvidia-smi --query-gpu=F1,F2,... --format=csv[,noheader][,nounits] [-lms=N | -lms N]
+      fields: see QUERY_FIELDS below; -lms repeats the query every N ms, reading the state
+      file again each time (so a test can change a GPU while the loop runs), until killed; an unknown field prints the real driver's
       'Field "X" is not a valid field to query.' and exits 2. cuda_version is rejected,
       as some real drivers do.
   nvidia-smi --query-compute-apps=pid,process_name,used_memory,gpu_uuid --format=csv[...]
@@ -79,6 +83,7 @@ import json
 import os
 import re
 import sys
+import time
 from xml.sax.saxutils import escape
 
 DEFAULT_STATE = "/etc/fleetbench-standin/gpu.json"
@@ -94,6 +99,9 @@ NO_DRIVER_TEXT = (
 )
 
 GPU_DEFAULTS = {
+    "memory_utilization_pct": 0,
+    "clock_event_reasons": [],
+    "ecc_errors": {"corrected": 0, "uncorrected": 0},
     "vbios": "96.00.99.00.01",
     "memory_total_mib": 81559,
     "memory_used_mib": 0,
@@ -336,7 +344,24 @@ QUERY_FIELDS = {
     "clocks.max.graphics": ("MHz", lambda g, s: g["clocks"]["max_sm"]),
     "clocks.max.sm": ("MHz", lambda g, s: g["clocks"]["max_sm"]),
     "clocks.max.memory": ("MHz", lambda g, s: g["clocks"]["max_mem"]),
+    "utilization.memory": ("%", lambda g, s: g["memory_utilization_pct"]),
+    "clocks_event_reasons.active": ("", lambda g, s: reason_mask(g["clock_event_reasons"])),
+    "clocks_throttle_reasons.active": ("", lambda g, s: reason_mask(g["clock_event_reasons"])),
+    "ecc.errors.corrected.volatile.total": ("", lambda g, s: g["ecc_errors"]["corrected"]),
+    "ecc.errors.uncorrected.volatile.total": ("", lambda g, s: g["ecc_errors"]["uncorrected"]),
 }
+
+# NVML's clock event reason bits, as the real tool prints them: 0x0000000000000004.
+REASON_BITS = {"gpu_idle": 0x1, "applications_clocks_setting": 0x2, "sw_power_cap": 0x4, "hw_slowdown": 0x8,
+               "sync_boost": 0x10, "sw_thermal_slowdown": 0x20, "hw_thermal_slowdown": 0x40,
+               "hw_power_brake_slowdown": 0x80, "display_clock_setting": 0x100}
+
+
+def reason_mask(names: list[str]) -> str:
+    mask = 0
+    for name in names:
+        mask |= REASON_BITS[name]
+    return f"0x{mask:016X}"
 
 APP_FIELDS = {
     "pid": ("", lambda p, g: p["pid"]),
@@ -464,9 +489,7 @@ def run(args: list[str]) -> str:
     if args == ["--version"]:
         return render_version(state)
     if query_gpu is not None and fmt is not None and len(args) == 2:
-        rows = [(g, state) for g in state["gpus"]]
-        known = {k: v for k, v in QUERY_FIELDS.items() if k not in state.get("unknown_query_fields", [])}
-        return render_csv(query_gpu.split(","), known, rows, fmt)
+        return query_gpu_csv(state, query_gpu, fmt)
     if query_apps is not None and fmt is not None and len(args) == 2:
         rows = [(p, g) for g in state["gpus"] for p in g["processes"]]
         return render_csv(query_apps.split(","), APP_FIELDS, rows, fmt)
@@ -474,7 +497,49 @@ def run(args: list[str]) -> str:
                        EXIT_INVALID_ARGUMENT)
 
 
+def query_gpu_csv(state: dict, query_gpu: str, fmt: str) -> str:
+    rows = [(g, state) for g in state["gpus"]]
+    known = {k: v for k, v in QUERY_FIELDS.items() if k not in state.get("unknown_query_fields", [])}
+    return render_csv(query_gpu.split(","), known, rows, fmt)
+
+
+def loop_interval_ms(args: list[str]) -> tuple[int | None, list[str]]:
+    """(-lms interval, the other arguments): `-lms=500` or `-lms 500`."""
+    rest, interval = [], None
+    iterator = iter(args)
+    for arg in iterator:
+        if arg.startswith("-lms="):
+            interval = int(arg.split("=", 1)[1])
+        elif arg == "-lms":
+            interval = int(next(iterator, "0"))
+        else:
+            rest.append(arg)
+    return interval, rest
+
+
+def loop(interval_ms: int, args: list[str]) -> int:
+    """The query loop: one block of rows every interval until killed, as the real tool does."""
+    query_gpu, fmt = option_value(args, "--query-gpu"), option_value(args, "--format")
+    if query_gpu is None or fmt is None or len(args) != 2:
+        sys.stdout.write("Invalid combination of input arguments. Please run 'nvidia-smi -h' for help.\n\n")
+        return EXIT_INVALID_ARGUMENT
+    while True:
+        try:
+            sys.stdout.write(query_gpu_csv(load_state(), query_gpu, fmt))
+        except StandinError as error:
+            sys.stdout.write(error.text)
+            return error.code
+        sys.stdout.flush()
+        time.sleep(interval_ms / 1000)
+
+
 def main() -> int:
+    interval, args = loop_interval_ms(sys.argv[1:])
+    if interval is not None:
+        try:
+            return loop(interval, args)
+        except (BrokenPipeError, KeyboardInterrupt):
+            return 0
     try:
         sys.stdout.write(run(sys.argv[1:]))
     except StandinError as error:

@@ -9,14 +9,14 @@ PROC_SELF_CGROUP = pathlib.Path("/proc/self/cgroup")
 
 def cpu_quota_cores(root: pathlib.Path = CGROUP_ROOT, proc_cgroup: pathlib.Path = PROC_SELF_CGROUP) -> float | None:
     """Cores this process may use by quota, or None when no quota is set."""
-    v2_path, v1_path = _own_cgroup_paths(proc_cgroup)
+    v2_path, v1_path = own_cgroup_paths(proc_cgroup)
     if (root / "cgroup.controllers").exists():
         return _first_quota([root / v2_path.lstrip("/") / "cpu.max", root / "cpu.max"], _read_v2)
     cpu_root = root / "cpu"
     return _first_quota([cpu_root / v1_path.lstrip("/"), cpu_root], _read_v1)
 
 
-def _own_cgroup_paths(proc_cgroup: pathlib.Path) -> tuple[str, str]:
+def own_cgroup_paths(proc_cgroup: pathlib.Path) -> tuple[str, str]:
     v2, v1 = "/", "/"
     try:
         lines = proc_cgroup.read_text().splitlines()

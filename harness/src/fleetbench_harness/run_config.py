@@ -8,6 +8,7 @@ from fleetbench_harness.engine import MAX_OUTPUT_TOKENS
 from fleetbench_harness.errors import BadInput
 from fleetbench_harness.profiles import PROFILES
 from fleetbench_harness.scenarios import MODES, SCENARIOS
+from fleetbench_harness.telemetry import DEFAULT_INTERVAL_S
 
 
 @dataclasses.dataclass
@@ -25,6 +26,7 @@ class RunConfig:
     total_sample_count: int | None = None
     max_output_tokens: int = MAX_OUTPUT_TOKENS
     warmup_samples: int = 2
+    telemetry_interval_s: float = DEFAULT_INTERVAL_S
 
     def check(self) -> None:
         if self.scenario not in SCENARIOS:
@@ -35,5 +37,7 @@ class RunConfig:
             raise BadInput(f"profile {self.profile!r} is not one of {', '.join(PROFILES)}")
         if self.max_output_tokens < 1:
             raise BadInput("max output tokens must be at least 1")
+        if not 0 <= self.telemetry_interval_s <= 3600:
+            raise BadInput("the telemetry interval must be 0 (off) to 3600 seconds")
         if self.total_sample_count is not None and self.total_sample_count < 1:
             raise BadInput("total sample count must be at least 1")

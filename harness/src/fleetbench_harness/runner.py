@@ -29,6 +29,7 @@ from fleetbench_harness.scenarios import SCENARIOS
 from fleetbench_harness.status import Progress, StatusFile, write_json_atomically
 from fleetbench_harness.sut_offline import OfflineSUT
 from fleetbench_harness.sut_streaming import StreamingSUT
+from fleetbench_harness.telemetry import TelemetrySampler
 
 log = logging.getLogger("fleetbench_harness")
 # A benchmark host does not report to vLLM's usage-statistics server unless asked to.
@@ -87,7 +88,8 @@ def _run(config: RunConfig, status: StatusFile, progress: Progress, fatal) -> di
     sut.warm_up(config.warmup_samples)
     status.set_phase("running")
     sut.start()
-    _start_loadgen_test(sut, config, len(dataset), test_settings)
+    with TelemetrySampler(config.output, config.telemetry_interval_s):
+        _start_loadgen_test(sut, config, len(dataset), test_settings)
     sut.stop()
     _check_nothing_lost(config, progress)
 

@@ -190,13 +190,21 @@ def test_the_baseline_states_what_it_could_see_and_refuses_to_call_the_fleet_uni
     assert f"cannot claim uniformity within ±10%: {SLOW_HOST} outside" in markdown
 
 
-def test_the_baseline_explains_the_slow_host_by_its_driver_and_cpu_quota(incident):
+def test_the_baseline_explains_the_slow_host_by_its_measured_cpu_throttling_first(incident):
     slow = host_row(offline_group(read_report(incident, "baseline")), SLOW_HOST)
+    # The measured cause leads: the harness's cgroup was throttled by its quota during the run.
+    cause = slow["causes"][0]
+    assert cause["kind"] == "cpu_quota_throttling" and cause["share"] > 0.2, slow["causes"]
+    measured, also = slow["explanation"].split("; measured: ", 1)[1].split("; also differs in ", 1)
+    assert measured.startswith("throttled in ") and f"by its cgroup CPU quota ({SLOW_HOST_CPUS:g} cores)" in measured
+    # The driver differs too, but nothing measured ties it to the gap: it follows as "also differs".
     differences = {d["label"]: d for d in slow["differences"]}
     assert {"driver", "CUDA", "CPU quota"} <= set(differences), slow["differences"]
     assert differences["driver"]["value"] == "535.247.01" and differences["driver"]["other"] == "570.133.07"
     assert differences["CPU quota"]["value"] == SLOW_HOST_CPUS and differences["CPU quota"]["other"] == "unlimited"
-    assert "driver" in slow["explanation"] and "CPU quota" in slow["explanation"], slow["explanation"]
+    assert "driver 535.247.01 vs 570.133.07" in also, slow["explanation"]
+    # Every run folder holds its telemetry timeline.
+    assert list((incident["output"] / "baseline" / SLOW_HOST / "Offline" / "performance").glob("repeat-*/telemetry.json"))
 
 
 def test_every_host_ends_on_the_one_exact_driver(incident):
@@ -213,6 +221,7 @@ def test_the_ab_report_shows_the_fixed_host_better_and_the_others_unchanged(inci
     fixed = ab_row(report, SLOW_HOST)
     assert fixed["verdict"] == "better" and fixed["significant"] is True, fixed
     assert fixed["change_pct"] > fixed["band_pct"]
+    assert any(c.startswith("no longer throttled by its cgroup CPU quota") for c in fixed["measured_changes"]), fixed
     for host in ("node1", "node3"):
         row = ab_row(report, host)
         assert row["verdict"] == "no difference measurable", row
