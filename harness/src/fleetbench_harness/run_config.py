@@ -25,6 +25,7 @@ class RunConfig:
     total_sample_count: int | None = None
     max_output_tokens: int = MAX_OUTPUT_TOKENS
     warmup_samples: int = 2
+    model_derivative: str | None = None  # e.g. "FP8 quantization of the reference": a claim the report shows
 
     def check(self) -> None:
         if self.scenario not in SCENARIOS:
