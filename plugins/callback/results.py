@@ -195,8 +195,9 @@ class CallbackModule(CallbackBase):
             self._display.warning(f"fleetbench.llm.results: {what} failed ({type(exc).__name__}: {exc})")
 
     def _take(self, result):
+        finished = dict(self._collector.run_finished_at)
         records = self._collector.add_task_result(result._host.get_name(), result._result)
-        if records:
+        if records or self._collector.run_finished_at != finished:
             self._write_json()  # before printing: a record that cannot be printed is still kept
         for record in records:
             self._display.display(record_line(record))

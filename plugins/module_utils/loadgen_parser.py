@@ -40,6 +40,7 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_summary imp
     SummaryLog,
     read_summary,
 )
+from ansible_collections.fleetbench.llm.plugins.module_utils.mlperf_compliance import compliant, record_compliance
 from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import ResultRecord
 from ansible_collections.fleetbench.llm.plugins.module_utils.telemetry_summary import (
     TELEMETRY_FILE,
@@ -309,10 +310,9 @@ def _fill_from_harness(
     run_info = run_info or {}
     record.benchmark = benchmark or run_info.get("model_key")
     record.scenario_label = run_info.get("scenario") or record.scenario
-    if isinstance(run_info.get("compliant"), bool):
-        record.compliant = run_info["compliant"]
-    elif record.mode != "accuracy" and isinstance(record.settings.get("min_duration_ms"), (int, float)):
-        record.compliant = record.settings["min_duration_ms"] >= OFFICIAL_MIN_DURATION_MS
+    record.compliance = record_compliance(run_info, record.settings, record.mode)
+    record.compliant = compliant(record.compliance["rungs"])
+    record.warnings.extend(w for w in run_info.get("warnings") or [] if isinstance(w, str))
     if status:
         for name in ("samples_issued", "samples_completed"):
             if getattr(record, name) is None and isinstance(status.get(name), int):

@@ -25,6 +25,7 @@ RECORDS_FACT = "fleetbench_run_records"
 RUN_FAILURES_FACT = "fleetbench_run_failures"
 HOST_FAILURE_FACT = "fleetbench_host_failure"
 RUN_ID_FACT = "fleetbench_run_id"
+RUN_FINISHED_FACT = "fleetbench_run_finished"
 
 
 def utc_now() -> str:
@@ -56,6 +57,7 @@ class TaskResultCollector:
         # preflight) describe the next run, not the one already measured.
         self.current_run_id: str | None = None
         self._run_facts: dict[str, dict[str, t.Any]] = {}
+        self.run_finished_at: dict[str, str] = {}
 
     def add_task_result(self, host: str, task_result: t.Mapping[str, t.Any]) -> list[dict[str, t.Any]]:
         """Take what the hand-off defines from one task result; return the records that are new or changed."""
@@ -63,6 +65,7 @@ class TaskResultCollector:
         if isinstance(facts.get(RUN_ID_FACT), str) and facts[RUN_ID_FACT]:
             self._start_run(facts[RUN_ID_FACT])
         self._take_facts(host, facts)
+        self._take_finished(facts.get(RUN_FINISHED_FACT))
         candidates = []
         if isinstance(facts.get(RECORDS_FACT), list):
             candidates.extend(r for r in facts[RECORDS_FACT] if isinstance(r, t.Mapping))
@@ -72,6 +75,10 @@ class TaskResultCollector:
         if isinstance(record, t.Mapping) and "schema_version" in record and (record.get("run_id") or self.explicit_run_id):
             candidates.append(record)
         return [r for r in (self.add_record(host, c) for c in candidates) if r is not None]
+
+    def _take_finished(self, finished: t.Any) -> None:
+        if isinstance(finished, t.Mapping) and finished.get("run_id") and finished.get("finished_at"):
+            self.run_finished_at[str(finished["run_id"])] = str(finished["finished_at"])
 
     def _take_facts(self, host: str, facts: t.Mapping[str, t.Any]) -> None:
         if isinstance(facts.get(GPU_FACTS_KEY), t.Mapping):
@@ -131,7 +138,7 @@ class TaskResultCollector:
             "run_id": run_id,
             "playbook": self.playbook,
             "started_at": self.started_at,
-            "finished_at": self.finished_at,
+            "finished_at": self.run_finished_at.get(run_id) or self.finished_at,
             "records": records,
             "hosts": {h: facts["hosts"].get(h, {}) for h in sorted(hosts)},
             "failures": [f for f in self.failures if f["host"] in hosts],

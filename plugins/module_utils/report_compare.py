@@ -13,6 +13,7 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_config import differences, host_configuration
+from ansible_collections.fleetbench.llm.plugins.module_utils.report_consistency import server_offline_checks
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_fleet import normalised_records, scenario_label
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_honesty import is_measurement
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_causes import cause_changes, telemetry_by_host
@@ -71,6 +72,7 @@ def compare_runs(
         "rows": rows,
         "regressions": regressions,
         "passed": not regressions,
+        "consistency": server_offline_checks(normalised_records(current), settings.default_pct),
     }
 
 

@@ -13,12 +13,19 @@ import datetime
 import statistics
 import typing as t
 
+from ansible_collections.fleetbench.llm.plugins.module_utils.mlperf_compliance import (
+    accuracy_rung,
+    compliant,
+    effective_rungs,
+    ladder_text,
+)
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_config import (
     configuration_table,
     differences,
     fleet_reference,
     host_configuration,
 )
+from ansible_collections.fleetbench.llm.plugins.module_utils.report_consistency import server_offline_checks
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_honesty import (
     Thresholds,
     invalid_reasons,
@@ -88,12 +95,14 @@ def build_report(
         _group_report(label, metric, recs, hosts_facts, settings, limits)
         for (label, metric), recs in _by_scenario_and_metric(per_host).items()
     ]
+    rows = [_row(r, limits, tabulated) for r in tabulated if r.get("mode") == "performance"]
     report = {
         "schema_version": REPORT_SCHEMA_VERSION,
-        "run": run_metadata(results, records, generated_at),
+        "run": run_metadata(results, records, generated_at, rows),
         "drift": results.get("drift"),
         "configuration": configuration_table(_host_configs(records, hosts_facts)),
-        "rows": [_row(r, limits) for r in tabulated if r.get("mode") == "performance"],
+        "rows": rows,
+        "consistency": server_offline_checks(tabulated, settings.default_pct),
         "accuracy": [_accuracy_row(r) for r in tabulated if r.get("mode") == "accuracy"],
         "withheld": [_withheld(r) for r in records if not is_tabulated(r)],
         "groups": groups,
@@ -154,8 +163,8 @@ def scenario_label(record: t.Mapping[str, t.Any]) -> str:
     return record.get("scenario_label") or record.get("scenario") or "unknown"
 
 
-def run_metadata(results: t.Mapping[str, t.Any], records: list[dict[str, t.Any]], generated_at: str | None) -> dict[str, t.Any]:
-    compliance = {r.get("compliant") for r in records if is_tabulated(r)}
+def run_metadata(results: t.Mapping[str, t.Any], records: list[dict[str, t.Any]], generated_at: str | None,
+                 rows: list[dict[str, t.Any]] | None = None) -> dict[str, t.Any]:
     profiles = sorted({str((r.get("run_info") or {}).get("profile")) for r in records if r.get("run_info")})
     return {
         "run_id": results.get("run_id") or _single({r.get("run_id") for r in records}),
@@ -168,7 +177,7 @@ def run_metadata(results: t.Mapping[str, t.Any], records: list[dict[str, t.Any]]
         "scenarios": sorted({scenario_label(r) for r in records}),
         "modes": sorted({r.get("mode") for r in records if r.get("mode")}),
         "profiles": profiles,
-        "compliance": _compliance_text(compliance),
+        "compliance": _compliance_text(rows or []),
         "loadgen_versions": sorted({(r.get("loadgen") or {}).get("version") for r in records if (r.get("loadgen") or {}).get("version")}),
         "settings": _settings_by_scenario(records),
     }
@@ -179,12 +188,25 @@ def _single(values: set[t.Any]) -> t.Any:
     return values.pop() if len(values) == 1 else None
 
 
-def _compliance_text(values: set[t.Any]) -> str:
-    if values == {True}:
-        return "compliant (official MLPerf settings)"
-    if False in values:
-        return "NOT compliant: quick or relaxed settings; numbers are not representative of MLPerf runs"
-    return "unknown (records do not say whether settings were official)"
+def _compliance_text(rows: list[dict[str, t.Any]]) -> str:
+    """The run's compliance in one line: MLPerf-compliant only when every run passed every rung,
+    else each first rung missed, so a reader knows how far the numbers go."""
+    if not rows:
+        return "unknown (no finished performance run)"
+    missed = list(dict.fromkeys(row["compliance"]["text"] for row in rows if not row["compliance"]["mlperf_compliant"]))
+    if not missed:
+        return "MLPerf-compliant: every run passed every rung (settings, engine, dataset, model, accuracy)"
+    return "NOT compliant: " + "; ".join(text.removeprefix("not compliant: ") for text in missed)
+
+
+def compliance_ladder(record: t.Mapping[str, t.Any], records: list[dict[str, t.Any]]) -> dict[str, t.Any]:
+    """All five rungs for a performance run: rungs 1-4 from its record, rung 5 from the accuracy
+    runs of the same run id, host and scenario."""
+    rungs = effective_rungs(record)
+    accuracy = [r for r in records if r.get("mode") == "accuracy" and r.get("host") == record.get("host")
+                and r.get("run_id") == record.get("run_id") and scenario_label(r) == scenario_label(record)]
+    rungs.append(accuracy_rung(accuracy))
+    return {"rungs": rungs, "mlperf_compliant": compliant(rungs) is True, "text": ladder_text(rungs)}
 
 
 _SETTING_KEYS = ("target_qps", "min_duration_ms", "min_query_count", "ttft_latency_ns", "tpot_latency_ns",
@@ -215,7 +237,7 @@ def _percentiles(values: t.Mapping[str, t.Any] | None) -> dict[str, t.Any] | Non
     return {k: values.get(k) for k in ("p50", "p90", "p99")}
 
 
-def _row(record: t.Mapping[str, t.Any], limits: Thresholds) -> dict[str, t.Any]:
+def _row(record: t.Mapping[str, t.Any], limits: Thresholds, records: list[dict[str, t.Any]]) -> dict[str, t.Any]:
     headline = record.get("headline") or {}
     return {
         "host": record["host"],
@@ -237,6 +259,8 @@ def _row(record: t.Mapping[str, t.Any], limits: Thresholds) -> dict[str, t.Any]:
         "lost_samples": lost_samples(record),
         "duration_s": record.get("duration_s"),
         "compliant": record.get("compliant"),
+        "compliance": compliance_ladder(record, records),
+        "warnings": list(record.get("warnings") or []),
         "not_representative": representativeness(record, limits),
     }
 

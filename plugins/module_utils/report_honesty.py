@@ -11,6 +11,8 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
+from ansible_collections.fleetbench.llm.plugins.module_utils.mlperf_compliance import effective_rungs
+
 MIN_REPRESENTATIVE_DURATION_S = 60.0
 MIN_REPRESENTATIVE_SAMPLES = 100
 
@@ -90,14 +92,27 @@ def is_measurement(record: t.Mapping[str, t.Any]) -> bool:
 
 def representativeness(record: t.Mapping[str, t.Any], limits: Thresholds) -> list[str]:
     """Why a run is not representative of sustained performance (empty when it is)."""
-    reasons = []
-    if record.get("compliant") is False:
-        profile = (record.get("run_info") or {}).get("profile")
-        reasons.append(f"{profile or 'relaxed'} profile: settings are not MLPerf-compliant")
+    reasons = _measurement_rungs_missed(record)
     duration = record.get("duration_s")
     if duration is not None and duration < limits.min_duration_s:
         reasons.append(f"{duration:.3g} s run (under {limits.min_duration_s:g} s)")
     completed = record.get("samples_completed")
     if completed is not None and completed < limits.min_samples:
         reasons.append(f"{completed} samples (under {limits.min_samples})")
+    return reasons
+
+
+def _measurement_rungs_missed(record: t.Mapping[str, t.Any]) -> list[str]:
+    """Relaxed settings and cross-query reuse change what a number measures; the dataset, model
+    and accuracy rungs say whether it is MLPerf's, not whether it is representative."""
+    reasons = []
+    for rung in effective_rungs(record):
+        if rung.get("passed") is not False:
+            continue
+        if rung["rung"] == "settings":
+            profile = (record.get("run_info") or {}).get("profile")
+            reasons.append("quick profile: settings are not MLPerf-compliant" if profile == "quick"
+                           else f"settings are not MLPerf-compliant ({rung.get('reason')})")
+        elif rung["rung"] == "engine":
+            reasons.append(f"engine not as the rules allow ({rung.get('reason')})")
     return reasons

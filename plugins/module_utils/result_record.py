@@ -53,6 +53,7 @@ class ResultRecord:
     tpot_ns: dict[str, float] | None = None
     settings: dict[str, t.Any] = dataclasses.field(default_factory=dict)
     compliant: bool | None = None
+    compliance: dict[str, t.Any] | None = None
     duration_s: float | None = None
     samples_issued: int | None = None
     samples_completed: int | None = None
@@ -172,6 +173,7 @@ _TYPE_RULES: tuple[tuple[str, t.Callable[[t.Any], bool], str], ...] = (
     ("accuracy", lambda v: isinstance(v, dict), "a mapping"),
     ("run_info", lambda v: isinstance(v, dict), "a mapping"),
     ("telemetry", lambda v: isinstance(v, dict), "a mapping"),
+    ("compliance", lambda v: isinstance(v, dict), "a mapping"),
     ("extra", lambda v: isinstance(v, dict), "a mapping"),
     ("source", lambda v: isinstance(v, dict), "a mapping"),
     ("errors", lambda v: isinstance(v, list) and all(isinstance(i, str) for i in v), "a list of strings"),

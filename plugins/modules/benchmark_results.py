@@ -106,12 +106,23 @@ hosts:
   description: Per host, C(status) (ok/failed), C(failed_stage), C(runs_recorded), C(runs_final), C(failures).
   returned: always
   type: dict
+finished_at:
+  description: When the run finished (every host's records summed up), ISO 8601 UTC; also in C(benchmark.json).
+  returned: always
+  type: str
+  sample: "2025-01-01T00:12:34Z"
+ansible_facts:
+  description: C(fleetbench_run_finished) with C(run_id) and C(finished_at), for the results callback and the report header.
+  returned: always
+  type: dict
 fleet_totals:
   description: Fleet mode only; per scenario and repeat the C(total), C(per_host) values, C(mean_per_host) and C(hosts_missing).
   returned: when fleet_mode is fleet
   type: list
   elements: dict
 """
+
+import datetime
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -139,6 +150,7 @@ def main() -> None:
     p = module.params
     summary = summarize(p["run_id"], p["fleet_mode"], p["hosts"], p["records"], p["run_failures"],
                         p["host_failures"], p["finished_hosts"])
+    summary["finished_at"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     if module.check_mode:
         path = f"{p['results_dir']}/{p['run_id']}/{RESULTS_FILE}"
     else:
@@ -147,7 +159,11 @@ def main() -> None:
         except OSError as exc:
             module.fail_json(msg=f"cannot write the summary under {p['results_dir']}: {exc.strerror}")
     summary.pop("records")
-    module.exit_json(changed=not module.check_mode, results_file=path, **summary)
+    # The run has finished once every host's records are summed up; the results callback takes this
+    # fact into results.json, so the report rendered next in the same play can say when.
+    finished = {"run_id": p["run_id"], "finished_at": summary["finished_at"]}
+    module.exit_json(changed=not module.check_mode, results_file=path, ansible_facts={"fleetbench_run_finished": finished},
+                     **summary)
 
 
 if __name__ == "__main__":

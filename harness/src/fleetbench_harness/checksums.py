@@ -27,12 +27,24 @@ def folder_sha256(folder: pathlib.Path, cache_dir: pathlib.Path | None = None) -
     those of the last hash is not read again (the cache lives under `cache_dir`, by default
     $XDG_CACHE_HOME/fleetbench-harness; a cache that cannot be read or written is ignored).
     """
+    return digest_of_files(folder_file_sha256s(folder, cache_dir))
+
+
+def folder_file_sha256s(folder: pathlib.Path, cache_dir: pathlib.Path | None = None) -> dict[str, str]:
+    """Each file's relative path and SHA-256, in a stable order (cached as folder_sha256 says)."""
     cache = _ChecksumCache(cache_dir or default_cache_dir())
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-        digest.update(cache.sha256(path).encode() + b"\n")
+    files = {path.relative_to(folder).as_posix(): cache.sha256(path)
+             for path in sorted(p for p in folder.rglob("*") if p.is_file())}
     cache.save()
+    return files
+
+
+def digest_of_files(files: dict[str, str]) -> str:
+    """The folder digest from per-file digests: the same as folder_sha256 over the same files."""
+    digest = hashlib.sha256()
+    for name, sha in files.items():
+        digest.update(name.encode() + b"\0")
+        digest.update(sha.encode() + b"\n")
     return digest.hexdigest()
 
 

@@ -39,6 +39,8 @@ def parser() -> argparse.ArgumentParser:
                      help="generation cap; anything but 128 is not compliant")
     run.add_argument("--telemetry-interval", type=float, default=1.0, metavar="SECONDS",
                      help="sample host and GPU telemetry this often while LoadGen measures (0: off)")
+    run.add_argument("--model-derivative", metavar="TEXT",
+                     help="declare the model a derivative of the reference (e.g. 'FP8 quantization'); recorded")
 
     tiny = commands.add_parser("make-tiny-model", help="random-weights Llama + local tokenizer, offline")
     tiny.add_argument("--output", required=True, type=pathlib.Path)
@@ -83,7 +85,8 @@ def _run(args, _stdout) -> int:
         loadgen_settings=parse_key_values(args.loadgen_setting, "--loadgen-setting"),
         engine_args=parse_key_values(args.engine_arg, "--engine-arg"),
         dataset_sha256=args.dataset_sha256, total_sample_count=args.total_sample_count,
-        max_output_tokens=args.max_output_tokens, telemetry_interval_s=args.telemetry_interval)
+        max_output_tokens=args.max_output_tokens, telemetry_interval_s=args.telemetry_interval,
+        model_derivative=args.model_derivative)
     try:
         args.output.mkdir(parents=True, exist_ok=True)
     except OSError as err:

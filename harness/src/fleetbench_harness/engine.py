@@ -67,7 +67,29 @@ def effective_engine_settings(vllm_config) -> dict:
         "data_parallel_size": vllm_config.parallel_config.data_parallel_size,
         "enforce_eager": vllm_config.model_config.enforce_eager,
         "quantization": vllm_config.model_config.quantization,
+        "enable_prefix_caching": bool(vllm_config.cache_config.enable_prefix_caching),
+        "kv_transfer": vllm_config.kv_transfer_config is not None,
+        "kv_offloading_size": vllm_config.cache_config.kv_offloading_size,
     }
+
+
+def cross_query_reuse(effective: dict) -> list[str]:
+    """What in the settled engine can reuse one query's work for another (empty when nothing)."""
+    reasons = []
+    if effective.get("enable_prefix_caching"):
+        reasons.append("prefix cache on: prompts reused across queries")
+    if effective.get("kv_transfer"):
+        reasons.append("KV transfer connector on: cached KV can be shared across queries")
+    if effective.get("kv_offloading_size"):
+        reasons.append("KV offloading on: cached KV can be reused across queries")
+    return reasons
+
+
+def sampling_record(params) -> dict:
+    """The sampling the engine was given, for the run record: greedy is temperature 0."""
+    return {name: getattr(params, name) for name in
+            ("temperature", "top_p", "top_k", "min_p", "max_tokens", "min_tokens", "n", "seed",
+             "repetition_penalty", "presence_penalty", "frequency_penalty")}
 
 
 # The engine core runs in another process; the parent only learns "initialization failed".

@@ -6,8 +6,10 @@ import json
 
 from fleetbench_harness.errors import BadInput
 
-# The harness's defaults; any of them can be overridden by --engine-arg.
-DEFAULT_ENGINE_ARGS = {"disable_log_stats": True}
+# The harness's defaults; any of them can be overridden by --engine-arg. vLLM's V1 engine caches
+# prefixes by default, which reuses work across queries: the MLPerf rules forbid that (FACTS.md),
+# so it is off unless asked for, and a run with it on is never called compliant.
+DEFAULT_ENGINE_ARGS = {"disable_log_stats": True, "enable_prefix_caching": False}
 # Set by the harness itself from --model; passing them as engine args would be ambiguous.
 RESERVED = frozenset({"model", "tokenizer", "skip_tokenizer_init"})
 

@@ -19,12 +19,13 @@ QUICK_MAX_SAMPLES = 64
 
 
 def profile_overrides(profile: str, scenario: Scenario, dataset_samples: int) -> dict[str, str]:
-    """user.conf keys (without model/scenario prefix) the profile sets."""
+    """user.conf keys (without model/scenario prefix) the profile sets. Streaming scenarios get their
+    sample count once LoadGen has read the settings (sample_plan): enough for distinct prompts."""
     if profile == "official":
         return {}
     values = dict(QUICK[scenario.loadgen_scenario])
-    sample_count = min(dataset_samples, QUICK_MAX_SAMPLES)
-    values["performance_sample_count_override"] = sample_count
+    if not scenario.streaming:
+        values["performance_sample_count_override"] = min(dataset_samples, QUICK_MAX_SAMPLES)
     return {key: str(value) for key, value in values.items()}
 
 

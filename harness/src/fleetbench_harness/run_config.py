@@ -27,6 +27,7 @@ class RunConfig:
     max_output_tokens: int = MAX_OUTPUT_TOKENS
     warmup_samples: int = 2
     telemetry_interval_s: float = DEFAULT_INTERVAL_S
+    model_derivative: str | None = None  # e.g. "FP8 quantization of the reference": a claim the report shows
 
     def check(self) -> None:
         if self.scenario not in SCENARIOS:

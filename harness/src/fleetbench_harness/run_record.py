@@ -4,9 +4,9 @@ from __future__ import annotations
 import pathlib
 
 from fleetbench_harness import __version__
-from fleetbench_harness.checksums import folder_sha256
 from fleetbench_harness.dataset import Dataset
 from fleetbench_harness.fingerprint import fingerprint
+from fleetbench_harness.model_identity import model_record
 from fleetbench_harness.run_config import RunConfig
 from fleetbench_harness.scenarios import Scenario
 from fleetbench_harness.status import write_json_atomically
@@ -28,8 +28,9 @@ def run_record(config: RunConfig, scenario: Scenario, dataset: Dataset, loadgen_
         "loadgen_settings": loadgen_settings,
         "engine_args": engine_args,
         "max_output_tokens": config.max_output_tokens,
-        "model": {"path": str(config.model), "sha256": folder_sha256(config.model)},
-        "dataset": {"path": str(dataset.path), "sha256": dataset.sha256, "samples": len(dataset)},
+        "model": model_record(config.model, config.model_derivative),
+        "dataset": {"path": str(dataset.path), "sha256": dataset.sha256, "samples": len(dataset),
+                    "inputs_sha256": dataset.inputs_sha256},
         "fingerprint": fingerprint(),
     }
 

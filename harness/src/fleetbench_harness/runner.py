@@ -13,8 +13,8 @@ import mlperf_loadgen as lg
 from fleetbench_harness.accuracy import ACCURACY_FILE, score_run
 from fleetbench_harness.console import LOG_FILE
 from fleetbench_harness.dataset import check_tokenizer_matches, load_dataset
-from fleetbench_harness.engine import (MAX_OUTPUT_TOKENS, effective_engine_settings, engine_config, offline_engine,
-                                       one_line, sampling_params)
+from fleetbench_harness.engine import (MAX_OUTPUT_TOKENS, cross_query_reuse, effective_engine_settings, engine_config,
+                                       offline_engine, one_line, sampling_params, sampling_record)
 from fleetbench_harness.engine_args import engine_arg_names, engine_kwargs
 from fleetbench_harness.errors import HarnessError, LoadGenFailure
 from fleetbench_harness.loadgen_settings import (OFFICIAL_SAMPLE_COUNT, USER_CONF_FILE, build_test_settings,
@@ -25,6 +25,7 @@ from fleetbench_harness.profiles import is_compliant, profile_overrides
 from fleetbench_harness.qsl import construct_qsl
 from fleetbench_harness.run_config import RunConfig
 from fleetbench_harness.run_record import run_record, write_run_record
+from fleetbench_harness.sample_plan import distinct_samples_for, expected_queries, reuse_warning, sample_plan
 from fleetbench_harness.scenarios import SCENARIOS
 from fleetbench_harness.status import Progress, StatusFile, write_json_atomically
 from fleetbench_harness.sut_offline import OfflineSUT
@@ -72,14 +73,23 @@ def _run(config: RunConfig, status: StatusFile, progress: Progress, fatal) -> di
     dataset = load_dataset(config.dataset, config.dataset_sha256, config.total_sample_count)
     tokenizer = load_tokenizer(config.model)
     check_tokenizer_matches(dataset, tokenizer, config.model)
-    overrides, test_settings, compliant = _loadgen_settings(config, scenario, len(dataset))
+    overrides, test_settings, untouched, plan = _loadgen_settings(config, scenario, len(dataset))
     kwargs = engine_kwargs(config.engine_args, engine_arg_names())
 
     status.set_phase("loading_model")
     started = time.monotonic()
     vllm_config = engine_config(config.model, kwargs, offline=not scenario.streaming)
+    effective = effective_engine_settings(vllm_config)
+    compliant = (untouched and config.max_output_tokens == MAX_OUTPUT_TOKENS
+                 and len(dataset) in OFFICIAL_DATASET_SIZES and not cross_query_reuse(effective))
     record = run_record(config, scenario, dataset, overrides, reported_settings(test_settings), kwargs, compliant)
-    record["engine_effective"] = effective_engine_settings(vllm_config)
+    record.update({
+        "engine_effective": effective,
+        "loadgen_settings_untouched": untouched,
+        "sampling": sampling_record(sampling_params(config.max_output_tokens, streaming=scenario.streaming)),
+        "sample_plan": plan,
+        "warnings": _run_warnings(config, plan, len(dataset)),
+    })
     write_run_record(config.output, record)
     sut = _system_under_test(config, scenario, dataset, kwargs, vllm_config, progress, fatal)
     log.info("engine ready in %.1f s", time.monotonic() - started)
@@ -105,7 +115,7 @@ def _run(config: RunConfig, status: StatusFile, progress: Progress, fatal) -> di
 
 
 def _loadgen_settings(config: RunConfig, scenario, dataset_samples: int):
-    """(overrides written to user.conf, TestSettings as loaded, compliant)."""
+    """(overrides written to user.conf, TestSettings as loaded, settings untouched, sample plan)."""
     overrides = profile_overrides(config.profile, scenario, dataset_samples)
     if dataset_samples < OFFICIAL_SAMPLE_COUNT:
         overrides.setdefault("performance_sample_count_override", str(dataset_samples))
@@ -116,9 +126,32 @@ def _loadgen_settings(config: RunConfig, scenario, dataset_samples: int):
     conf_path.write_text(user_conf_text(scenario, overrides, user_lines, config.loadgen_settings), encoding="utf-8")
     test_settings = build_test_settings(scenario, config.mode, conf_path)
     all_overrides = {**overrides, **config.loadgen_settings}
-    compliant = (is_compliant(config.profile, all_overrides, user_lines)
-                 and config.max_output_tokens == MAX_OUTPUT_TOKENS and dataset_samples in OFFICIAL_DATASET_SIZES)
-    return all_overrides, test_settings, compliant
+    plan = _plan_samples(config, scenario, test_settings, dataset_samples, all_overrides)
+    untouched = is_compliant(config.profile, all_overrides, user_lines)
+    return all_overrides, test_settings, untouched, plan
+
+
+def _plan_samples(config: RunConfig, scenario, test_settings, dataset_samples: int, overrides: dict) -> dict:
+    """Quick streaming runs load one distinct sample per query where the dataset allows; LoadGen
+    reads user.conf only once per process (FACTS.md), so the count is set on the settings it read."""
+    queries = expected_queries(scenario.loadgen_scenario, reported_settings(test_settings))
+    if config.mode != "performance":
+        queries = None
+    loaded = min(dataset_samples, test_settings.performance_sample_count_override or dataset_samples)
+    if (queries is not None and config.profile == "quick"
+            and "performance_sample_count_override" not in config.loadgen_settings):
+        loaded = distinct_samples_for(queries, dataset_samples)
+        test_settings.performance_sample_count_override = loaded
+        overrides["performance_sample_count_override"] = str(loaded)
+    return sample_plan(loaded, queries)
+
+
+def _run_warnings(config: RunConfig, plan: dict, dataset_samples: int) -> list[str]:
+    """The official profile follows LoadGen's own counts; only a set smaller than them is flagged."""
+    if config.profile == "official" and dataset_samples >= OFFICIAL_SAMPLE_COUNT:
+        return []
+    warning = reuse_warning(plan)
+    return [warning] if warning else []
 
 
 def _system_under_test(config: RunConfig, scenario, dataset, kwargs: dict, vllm_config, progress: Progress, fatal):

@@ -48,3 +48,32 @@ def test_progress_lines_were_shown_while_running(localhost_benchmark):
     lines = [line for line in localhost_benchmark.process.stdout.splitlines() if line.startswith("fleetbench [localhost]")]
     assert any("loading_model" in line for line in lines)
     assert any(line.endswith("s") and "done, " in line for line in lines)
+
+
+def _report(localhost_benchmark) -> dict:
+    return json.loads((localhost_benchmark.run_dir / "report.json").read_text())
+
+
+def test_server_targets_a_rate_the_host_holds_and_stays_valid(localhost_benchmark):
+    records = {r["scenario_label"]: r for r in localhost_benchmark.records("localhost")}
+    offline, server = records["Offline"], records["Server"]
+    target = float(server["run_info"]["loadgen_overrides"]["target_qps"])
+    assert target == round(offline["samples_per_second"] * 0.5, 2)
+    assert server["valid"] is True, server["invalid_reasons"]
+
+
+def test_server_reads_below_its_offline_in_the_report(localhost_benchmark):
+    (check,) = _report(localhost_benchmark)["consistency"]
+    assert not check["flagged"] and check["text"].endswith("Server reads below its Offline"), check
+
+
+def test_prefix_caching_is_off_and_each_server_query_carries_its_own_prompt(localhost_benchmark):
+    server = next(r for r in localhost_benchmark.records("localhost") if r["scenario_label"] == "Server")
+    assert server["run_info"]["engine_effective"]["enable_prefix_caching"] is False
+    assert server["run_info"]["sample_plan"]["issues_per_sample"] == 1
+    engine = next(r for r in server["compliance"]["rungs"] if r["rung"] == "engine")
+    assert engine["passed"] is True
+
+
+def test_the_report_header_says_when_the_run_finished(localhost_benchmark):
+    assert _report(localhost_benchmark)["run"]["finished_at"]

@@ -64,3 +64,13 @@ def test_corrupt_dataset_is_bad_input_with_the_cause(tmp_path, content, cause):
 def test_missing_dataset_is_bad_input(tmp_path):
     with pytest.raises(BadInput, match="no such file"):
         load_dataset(tmp_path / "absent.json")
+
+
+def test_inputs_digest_follows_the_sample_inputs_not_the_file_layout(tmp_path, dataset_file):
+    spaced = tmp_path / "spaced.json"
+    spaced.write_text(json.dumps(SAMPLES, indent=4))
+    assert load_dataset(spaced).sha256 != load_dataset(dataset_file).sha256
+    assert load_dataset(spaced).inputs_sha256 == load_dataset(dataset_file).inputs_sha256
+    changed = tmp_path / "changed.json"
+    changed.write_text(json.dumps([SAMPLES[0], {**SAMPLES[1], "input": "Article three."}]))
+    assert load_dataset(changed).inputs_sha256 != load_dataset(dataset_file).inputs_sha256

@@ -53,6 +53,10 @@ def test_quick_profile_overrides_are_what_loadgen_uses(tmp_path):
     (settings,) = settings_in_one_process(tmp_path, ("Server", "quick"))
     assert (settings["min_duration_ms"], settings["min_query_count"]) == (2000, 480)
     assert settings["server_target_qps"] == 40
+
+
+def test_quick_offline_reads_one_pass_over_at_most_64_samples(tmp_path):
+    (settings,) = settings_in_one_process(tmp_path, ("Offline", "quick"))
     assert settings["performance_sample_count_override"] == 64
 
 

@@ -53,20 +53,43 @@ def status(phase: str, updated_at: datetime.datetime = NOW, **changes) -> dict:
     return document
 
 
+REFERENCE_CONFIG = {"architectures": ["LlamaForCausalLM"], "hidden_size": 4096, "intermediate_size": 14336,
+                    "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 8, "vocab_size": 128256}
+TINY_CONFIG = {"architectures": ["LlamaForCausalLM"], "hidden_size": 256, "num_hidden_layers": 2, "vocab_size": 512}
 RUN = {
     "harness_version": "0.1.0", "scenario": "Interactive", "loadgen_scenario": "Server",
     "model_key": "llama3_1-8b-interactive", "mode": "performance", "profile": "quick", "compliant": False,
+    "loadgen_settings_untouched": False,
     "loadgen_overrides": {"min_duration_ms": "1000"},
     "loadgen_settings": {"min_duration_ms": 1000, "min_query_count": 100, "performance_sample_count_override": 64,
                          "ttft_latency": 500000000, "tpot_latency": 30000000, "use_token_latencies": True},
-    "engine_args": {"dtype": "bfloat16"}, "max_output_tokens": 128,
+    "engine_args": {"dtype": "bfloat16", "enable_prefix_caching": False}, "max_output_tokens": 128,
     "engine_effective": {"max_num_seqs": 256, "max_num_batched_tokens": 4096, "max_model_len": 2048,
-                         "dtype": "bfloat16", "tensor_parallel_size": 1, "data_parallel_size": 1},
-    "model": {"path": "/opt/model", "sha256": SHA}, "dataset": {"path": "/opt/cnn.json", "sha256": SHA, "samples": 64},
+                         "dtype": "bfloat16", "tensor_parallel_size": 1, "data_parallel_size": 1,
+                         "enable_prefix_caching": False, "kv_transfer": False, "kv_offloading_size": None},
+    "sampling": {"temperature": 0.0, "top_p": 1.0, "top_k": 0, "max_tokens": 128, "min_tokens": 2, "n": 1},
+    "sample_plan": {"performance_samples": 64, "expected_queries": 100, "issues_per_sample": 2},
+    "warnings": ["dataset too small for distinct prompts: 64 samples for about 100 queries, each prompt issued "
+                 "about 2 times (anything that caches across queries would inflate the numbers)"],
+    "model": {"path": "/opt/model", "sha256": SHA, "files": {"config.json": SHA}, "config": TINY_CONFIG, "hub": None,
+              "declared_derivative": None},
+    "dataset": {"path": "/opt/cnn.json", "sha256": SHA, "samples": 64, "inputs_sha256": SHA},
     "fingerprint": {"hostname": "gpu-01", "cpu_model": "Xeon", "cpu_count": 2, "cpu_quota": None, "memory_gib": 24.0,
                     "python": "3.11.7", "vllm": "0.32.0", "torch": "2.13.0+cpu", "loadgen": "6.0.17",
                     "transformers": "4.57.0", "device": "cpu"},
 }
+REVISION = "be673f326cab4cd22ccfef76109faf68e41aa5f1"
+OFFICIAL = {
+    **RUN, "scenario": "Server", "model_key": "llama3_1-8b", "profile": "official", "loadgen_settings_untouched": True,
+    "loadgen_overrides": {}, "warnings": [],
+    "model": {**RUN["model"], "config": REFERENCE_CONFIG, "hub": {"repo": None, "revision": REVISION}},
+    "dataset": {**RUN["dataset"], "samples": 13368, "inputs_sha256": "1" * 64},
+}
+
+
+def rungs(record) -> dict:
+    return {r["rung"]: (r["passed"], r["reason"]) for r in record.compliance["rungs"]}
+
 
 ACCURACY = {
     "rouge1": 38.9, "rouge2": 16.0, "rougeL": 24.6, "rougeLsum": 35.9, "gen_len": 8200000, "gen_num": 13368,
@@ -137,3 +160,77 @@ def test_record_with_every_harness_file_is_a_valid_record(run_dir, write_contrac
     write_contract_file("accuracy", ACCURACY)
     data = json.loads(json.dumps(parse_result_dir(str(run_dir)).to_dict()))
     assert record_dict_errors(data) == []
+
+
+def test_the_harness_warning_of_repeated_prompts_reaches_the_record(run_dir, write_contract_file):
+    write_contract_file("run", RUN)
+    assert RUN["warnings"][0] in parse_result_dir(str(run_dir)).warnings
+
+
+def test_a_quick_run_names_the_settings_as_the_first_rung_missed(run_dir, write_contract_file):
+    write_contract_file("run", RUN)
+    record = parse_result_dir(str(run_dir))
+    assert record.compliance["first_missed"] == {"rung": "settings", "passed": False,
+                                                 "reason": "quick profile: shortened runs"}
+
+
+def test_an_official_run_with_prefix_caching_on_is_not_compliant_and_says_why(run_dir, write_contract_file):
+    write_contract_file("run", {**OFFICIAL, "engine_args": {"enable_prefix_caching": True},
+                                "engine_effective": {**OFFICIAL["engine_effective"], "enable_prefix_caching": True}})
+    record = parse_result_dir(str(run_dir))
+    assert record.compliant is False
+    assert record.compliance["first_missed"]["rung"] == "engine"
+    assert rungs(record)["engine"] == (False, "prefix cache on: prompts reused across queries")
+    assert rungs(record)["settings"][0] is True
+
+
+def test_a_run_record_that_does_not_turn_prefix_caching_off_is_taken_as_vllm_default_on(run_dir, write_contract_file):
+    engine_effective = {k: v for k, v in OFFICIAL["engine_effective"].items() if k != "enable_prefix_caching"}
+    older = {**OFFICIAL, "engine_args": {}, "engine_effective": engine_effective}
+    (run_dir / "fleetbench_run.json").write_text(json.dumps(older))  # before the schema required it
+    assert "prefix cache on" in rungs(parse_result_dir(str(run_dir)))["engine"][1]
+
+
+def test_a_synthetic_set_of_13368_samples_is_not_the_mlperf_dataset(run_dir, write_contract_file):
+    write_contract_file("run", OFFICIAL)
+    passed, reason = rungs(parse_result_dir(str(run_dir)))["dataset"]
+    assert passed is False
+    assert reason == "13,368 samples, but not the MLPerf CNN/DailyMail set (inputs digest 111111111111 is not a recorded one)"
+
+
+def test_the_mlperf_dataset_is_recognised_by_its_recorded_inputs_digest(run_dir, write_contract_file, monkeypatch):
+    from ansible_collections.fleetbench.llm.plugins.module_utils import mlperf_compliance
+
+    monkeypatch.setitem(mlperf_compliance.MLPERF_DATASET_INPUT_DIGESTS, 13368, frozenset({"1" * 64}))
+    write_contract_file("run", OFFICIAL)
+    record = parse_result_dir(str(run_dir))
+    assert rungs(record)["dataset"][0] is True
+    assert rungs(record)["model"] == (True, f"meta-llama/Llama-3.1-8B-Instruct at revision {REVISION[:7]}")
+    assert record.compliant is True and record.compliance["first_missed"] is None
+
+
+def test_a_model_of_another_shape_is_not_the_reference_even_when_declared_a_derivative(run_dir, write_contract_file):
+    write_contract_file("run", {**OFFICIAL, "model": {**RUN["model"], "declared_derivative": "FP8"}})
+    passed, reason = rungs(parse_result_dir(str(run_dir)))["model"]
+    assert passed is False and reason.startswith("not meta-llama/Llama-3.1-8B-Instruct (LlamaForCausalLM, 2 layers")
+
+
+def test_a_declared_quantized_derivative_of_the_reference_passes_the_model_rung_and_says_so(run_dir, write_contract_file):
+    model = {**OFFICIAL["model"], "hub": None, "declared_derivative": "FP8 quantization",
+             "config": {**REFERENCE_CONFIG, "quantization_config": {"quant_method": "fp8"}}}
+    write_contract_file("run", {**OFFICIAL, "model": model})
+    assert rungs(parse_result_dir(str(run_dir)))["model"] == (
+        True, "declared derivative of meta-llama/Llama-3.1-8B-Instruct: FP8 quantization")
+
+
+def test_the_reference_shape_at_another_revision_is_not_the_reference(run_dir, write_contract_file):
+    write_contract_file("run", {**OFFICIAL, "model": {**OFFICIAL["model"], "hub": {"repo": None, "revision": "a" * 40}}})
+    assert rungs(parse_result_dir(str(run_dir)))["model"][0] is False
+
+
+def test_sampling_that_is_not_greedy_or_fewer_tokens_fail_the_engine_rung(run_dir, write_contract_file):
+    write_contract_file("run", {**OFFICIAL, "max_output_tokens": 64,
+                                "sampling": {**OFFICIAL["sampling"], "temperature": 0.7, "top_k": 50}})
+    passed, reason = rungs(parse_result_dir(str(run_dir)))["engine"]
+    assert passed is False
+    assert reason == "max output tokens 64 (rules: 128); sampling not greedy (temperature 0.7, top_k 50)"

@@ -118,3 +118,12 @@ def test_console_line_and_table_show_validity_metric_and_counts(replay_run):
     table = summary_table([valid, invalid, running]).splitlines()
     assert table[0].split() == ["host", "scenario", "mode", "#", "result", "metric", "completed/issued", "duration", "s"]
     assert len(table) == 5
+
+
+def test_the_run_finished_fact_from_benchmark_results_fills_finished_at_before_the_playbook_ends(replay_run):
+    collector = TaskResultCollector()
+    collector.add_task_result("gpu-01", _record_fact(replay_run(L02_SERVER, "gpu-01", run_id="r1")))
+    assert collector.document("r1")["finished_at"] is None  # the report renders inside the play
+    collector.add_task_result("localhost", {"ansible_facts": {"fleetbench_run_finished": {
+        "run_id": "r1", "finished_at": "2026-11-22T06:04:10Z"}}})
+    assert collector.document("r1")["finished_at"] == "2026-11-22T06:04:10Z"

@@ -1,0 +1,78 @@
+# Copyright: fleetbench developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pairs of numbers that cannot both be right: a host's Server throughput above its own Offline.
+
+Offline hands the engine every sample at once, so no sound system completes more tokens/s under
+Server's arrival schedule (published pairs run 0.88-0.94 of Offline, FACTS.md). The rule, stated
+in every check: a host's Server (or Interactive) median completed tokens/s is flagged when it
+exceeds its Offline median tokens/s in the same run by more than the margin, the larger of the
+two scenarios' within-host spreads (relative SD of the host's repeats) and the default noise pct.
+"""
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.fleetbench.llm.plugins.module_utils.report_format import number
+from ansible_collections.fleetbench.llm.plugins.module_utils.report_honesty import is_measurement
+from ansible_collections.fleetbench.llm.plugins.module_utils.report_stats import DEFAULT_NOISE_PCT, Sample
+
+STREAMING = ("Server", "Interactive")
+LIKELY_CAUSES = ("cache reuse across queries (prefix cache on, or prompts repeated within the run)",
+                 "an Offline run too short to fill the batch", "warm-up or other load during the Offline run")
+
+
+def server_offline_checks(records: list[t.Mapping[str, t.Any]],
+                          default_noise_pct: float = DEFAULT_NOISE_PCT) -> list[dict[str, t.Any]]:
+    """One check per host and streaming scenario that has an Offline result to compare with."""
+    samples = _samples(records)
+    checks = []
+    for (host, label), server in sorted(samples.items()):
+        offline = samples.get((host, "Offline"))
+        if label in STREAMING and offline is not None:
+            checks.append(_check(host, label, server, offline, default_noise_pct, _reuse(records, host, label)))
+    return checks
+
+
+def _samples(records: list[t.Mapping[str, t.Any]]) -> dict[tuple[str, str], Sample]:
+    samples: dict[tuple[str, str], Sample] = {}
+    for record in records:
+        if not is_measurement(record) or record.get("fleet_mode", "per_host") == "fleet":
+            continue
+        headline = record["headline"]
+        if headline.get("unit") != "tokens/s":
+            continue
+        label = record.get("scenario_label") or record.get("scenario")
+        samples.setdefault((record["host"], label), Sample([])).values.append(float(headline["value"]))
+    return samples
+
+
+def _check(host: str, label: str, server: Sample, offline: Sample, default_pct: float,
+           reuse: list[str]) -> dict[str, t.Any]:
+    spreads = [s.relative_sd * 100 for s in (server, offline) if s.relative_sd is not None]
+    margin = max([default_pct, *spreads])
+    above_pct = (server.median / offline.median - 1) * 100
+    flagged = above_pct > margin
+    pair = (f"{host}: {label} {number(server.median)} tokens/s vs its Offline {number(offline.median)} tokens/s "
+            f"({above_pct:+.0f}%; margin {margin:.1f}%, the larger of the within-host spreads and the default noise)")
+    if flagged:
+        causes = reuse + [c for c in LIKELY_CAUSES if not (reuse and c.startswith("cache reuse"))]
+        text = f"{pair}: {label} above Offline is impossible for a sound measurement; likely causes: {'; '.join(causes)}"
+    elif above_pct > 0:
+        text = f"{pair}: within the margin"
+    else:
+        text = f"{pair}: {label} reads below its Offline"
+    return {"host": host, "scenario": label, "server": server.median, "offline": offline.median,
+            "above_pct": above_pct, "margin_pct": margin, "flagged": flagged, "text": text}
+
+
+def _reuse(records: list[t.Mapping[str, t.Any]], host: str, label: str) -> list[str]:
+    """The engine rung's own words, where the Server run recorded cross-query reuse."""
+    reasons = []
+    for record in records:
+        if record.get("host") != host or (record.get("scenario_label") or record.get("scenario")) != label:
+            continue
+        for rung in (record.get("compliance") or {}).get("rungs") or []:
+            if rung.get("rung") == "engine" and rung.get("passed") is False and "across queries" in str(rung.get("reason")):
+                reasons.append(f"recorded: {rung['reason']}")
+        reasons.extend(f"recorded: {w}" for w in record.get("warnings") or [] if "each prompt issued" in str(w))
+    return sorted(set(reasons))
