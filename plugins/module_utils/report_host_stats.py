@@ -263,7 +263,7 @@ def detectable_effect(standard_error: float, df: int, alpha: float) -> float:
     low, high = 0.0, critical + 10.0
     while shortfall(high) < 0:
         high *= 2
-    for _ in range(60):  # bisection: the power rises with the shift
+    for _step in range(60):  # bisection: the power rises with the shift
         middle = (low + high) / 2
         low, high = (middle, high) if shortfall(middle) < 0 else (low, middle)
     return high * standard_error

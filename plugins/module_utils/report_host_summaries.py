@@ -109,15 +109,15 @@ def run_order(records: list[dict[str, t.Any]]) -> dict[str, t.Any]:
     """The order the group's runs started in, and whether one host's repeats were interleaved
     with the other hosts' (so that a slow drift of the machine falls on every host alike)."""
     stamped = [(r.get("test_datetime"), r["host"], r.get("repeat")) for r in records]
-    hosts = {host for _, host, _ in stamped}
+    hosts = {entry[1] for entry in stamped}
     repeated = len(stamped) > len(hosts)
-    if any(not isinstance(stamp, str) for stamp, _, _ in stamped) or len(hosts) < 2 or not repeated:
+    if any(not isinstance(entry[0], str) for entry in stamped) or len(hosts) < 2 or not repeated:
         return {"order": [], "interleaved": None, "text": "n/a"}
     ordered = sorted(stamped, key=lambda item: (item[0], str(item[2]), item[1]))
-    sequence = [host for _, host, _ in ordered]
+    sequence = [entry[1] for entry in ordered]
     blocks = sum(1 for i, host in enumerate(sequence) if i == 0 or sequence[i - 1] != host)
     interleaved = blocks > len(hosts)
-    order = [f"{host}#{repeat}" for _, host, repeat in ordered]
+    order = [f"{entry[1]}#{entry[2]}" for entry in ordered]
     text = ("interleaved: " if interleaved else
             "host by host (a slow drift of the machine lands on single hosts; interleave with fleetbench_hosts_at_once): ")
     shown = ", ".join(order[:12]) + (", ..." if len(order) > 12 else "")
