@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_record import (
     GpuOutputError,
     integer,
+    require_usable,
     new_gpu,
     number,
     switch,
@@ -97,5 +98,6 @@ def parse_smi_xml(text: str) -> dict:
         "driver_version": _find(root, "driver_version"),
         "cuda_driver_version": _find(root, "cuda_version"),
         "attached_gpus": integer(_find(root, "attached_gpus")),
-        "gpus": [_gpu(index, gpu) for index, gpu in enumerate(root.findall("gpu"))],
+        "gpus": require_usable([_gpu(index, gpu) for index, gpu in enumerate(root.findall("gpu"))],
+                               "nvidia-smi XML", text),
     }
