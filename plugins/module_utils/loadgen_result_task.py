@@ -39,6 +39,9 @@ def run_loadgen_result(path: str, benchmark: str | None, stale_after: int, requi
         record = parse_result_dir(path, benchmark, stale_after_s=stale_after or None)
     except LoadGenDirError as exc:
         return TaskOutcome(result={"changed": False}, failure=str(exc))
+    except Exception as exc:  # noqa: BLE001 - the parser's own bug still gets one line, never a traceback
+        return TaskOutcome(result={"changed": False},
+                           failure=f"{path}: cannot read this LoadGen folder ({type(exc).__name__}: {exc}); please report it as a fleetbench bug")
     data = record.to_dict()
     result = {"changed": False, "loadgen": data, **{key: data[key] for key in TOP_LEVEL_KEYS}}
     outcome = TaskOutcome(result=result, warnings=problem_lines(record))

@@ -55,9 +55,11 @@ def _first_error(record: t.Mapping[str, t.Any]) -> str:
 
 def record_errors(record: t.Mapping[str, t.Any]) -> list[str]:
     """What makes a finished record an error rather than a measurement."""
-    errors = []
+    # The record's own errors first: LoadGen's error events and the harness's failure. The
+    # parser words lost samples there too ("... never completed"); say them once.
+    errors = [str(error) for error in record.get("errors") or []]
     lost = lost_samples(record)
-    if lost:
+    if lost and not any("never completed" in error for error in errors):
         errors.append(
             f"{record.get('samples_completed')} of {record.get('samples_issued')} samples completed ({lost} lost)"
         )
