@@ -46,7 +46,7 @@ class GpuOutputError(ValueError):
     """Output of a GPU tool that cannot be read; the message quotes what was read."""
 
     def __init__(self, what: str, text: str):
-        snippet = " ".join((text or "").split())[:200]
+        snippet = " ".join((text or "")[:2000].split())[:200]
         super().__init__(f"{what}: got {snippet!r}")
 
 

@@ -15,6 +15,11 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_record import (
     text_value,
 )
 
+# nvidia-smi's XML nests about 5 deep; anything far deeper is garbage, refused while it is read
+# (200,000 nested <gpu> once passed as one GPU with every field unknown).
+_MAX_DEPTH = 32
+_CHUNK = 1 << 16
+
 # Several element paths per value: the tags moved between driver generations
 # (power_readings -> gpu_power_readings at 530+, power_limit/enforced_power_limit ->
 # current_power_limit, pci link info nested under pci_gpu_link_info).
@@ -85,11 +90,29 @@ def _gpu(index: int, gpu: ET.Element) -> dict:
     )
 
 
+def _parse(text: str) -> ET.Element:
+    """The root element, read in chunks so that absurd nesting stops the read early."""
+    parser = ET.XMLPullParser(events=("start", "end"))
+    root = None
+    depth = 0
+    for start in range(0, len(text), _CHUNK):
+        parser.feed(text[start:start + _CHUNK])
+        for event, element in parser.read_events():
+            root = element if root is None else root
+            depth += 1 if event == "start" else -1
+            if depth > _MAX_DEPTH:
+                raise GpuOutputError(f"nvidia-smi XML nests deeper than {_MAX_DEPTH} elements (<{element.tag}>): not nvidia-smi output", text)
+    parser.close()
+    if root is None:
+        raise ET.ParseError("no element found")
+    return root
+
+
 def parse_smi_xml(text: str) -> dict:
     """Driver/CUDA version and one GPU record per <gpu> element."""
     try:
         # The DOCTYPE names a DTD file that is not there; ElementTree does not fetch it.
-        root = ET.fromstring(text.strip())
+        root = _parse(text.strip())
     except ET.ParseError as error:
         raise GpuOutputError(f"nvidia-smi XML is not well-formed ({error})", text) from None
     if root.tag != "nvidia_smi_log":

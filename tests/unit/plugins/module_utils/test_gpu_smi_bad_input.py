@@ -41,7 +41,12 @@ def test_a_400_digit_memory_size_in_xml_is_unknown_not_an_overflow():
 
 def test_200000_nested_gpus_are_refused_not_read_as_an_empty_gpu():
     deep = "<nvidia_smi_log>" + "<gpu>" * 200000 + "</gpu>" * 200000 + "</nvidia_smi_log>"
-    assert "no name, UUID, bus id or memory size" in _one_line_error(lambda: parse_smi_xml(deep))
+    assert "nests deeper than 32 elements (<gpu>)" in _one_line_error(lambda: parse_smi_xml(deep))
+
+
+def test_a_gpu_element_with_no_usable_field_is_refused():
+    assert "no name, UUID, bus id or memory size" in _one_line_error(
+        lambda: parse_smi_xml("<nvidia_smi_log><gpu><gpu><gpu/></gpu></gpu></nvidia_smi_log>"))
 
 
 def test_a_table_number_over_python_digit_limit_is_unknown():
