@@ -40,12 +40,13 @@ def _gpu_cell(cell: str) -> dict | None:
 
 
 def _state_cell(cell: str) -> dict | None:
-    """' N/A   33C    P0    73W / 700W ' -> fan, temp, perf, draw, cap."""
-    left, slash, cap = cell.rpartition("/")
-    words = left.split()
-    if not slash or len(words) != 4 or len(cap.split()) != 1:
-        return None
-    return {"temp": words[1], "draw": words[3], "cap": cap.strip()}
+    """' N/A   33C    P0    73W / 700W ' -> temp, draw, cap ('N/A / N/A' when not reported)."""
+    words = cell.split()
+    if len(words) == 6 and words[4] == "/":
+        return {"temp": words[1], "draw": words[3], "cap": words[5]}
+    if len(words) == 5 and (words[3].endswith("/") or words[4].startswith("/")):
+        return {"temp": words[1], "draw": words[3].rstrip("/"), "cap": words[4].lstrip("/")}
+    return None
 
 
 def _util_cell(cell: str) -> dict | None:

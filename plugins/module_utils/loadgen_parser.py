@@ -360,7 +360,8 @@ def _fill_from_harness(
     record.compliance = record_compliance(run_info, record.settings, record.mode)
     record.compliant = compliant(record.compliance["rungs"])
     warnings = run_info.get("warnings")
-    record.warnings.extend(w for w in warnings if isinstance(w, str)) if isinstance(warnings, list) else None
+    if isinstance(warnings, list):
+        record.warnings.extend(w for w in warnings if isinstance(w, str))
     if status:
         for name in ("samples_issued", "samples_completed"):
             if getattr(record, name) is None and isinstance(status.get(name), int):
@@ -379,32 +380,44 @@ def _set_sample_counts(record: ResultRecord, keys: fields.KeyReader, finished: b
     record.samples_completed = completed if completed is not None else record.samples_completed
 
 
+_HEADLINE_EXPECTED = {"SingleStream": "p90 latency", "MultiStream": "p99 latency"}
+_PER_QUERY_KEYS = ("generated_samples_per_query", "effective_samples_per_query")
+
+
 def _check_final_numbers(record: ResultRecord, keys: fields.KeyReader, where: _Locator) -> None:
     """A finished run must carry what LoadGen always writes, as numbers that can be true:
     otherwise a renamed, deleted or garbled line would pass as a final result."""
-    count_key = fields.query_count_key(record.mode)
-    wrong = {key for key, _message in keys.problems}
+    _check_counts(record, keys, where)
+    if record.mode != "accuracy" and record.scenario is not None:
+        _check_headline(record, where)
+        _check_tokens(record, where)
+
+
+def _check_counts(record: ResultRecord, keys: fields.KeyReader, where: _Locator) -> None:
     # The summary has no query counts: without the detail log (itself a problem) they are unknown.
-    if where.detail is not None and record.samples_issued is None and not wrong & {count_key, "generated_samples_per_query", "effective_samples_per_query"}:
-        _add(record, where(count_key), f"no {count_key} (or samples per query): LoadGen writes it in every"
-                           " finished run, so the sample counts are unknown (line missing or renamed?)")
-    if record.mode == "accuracy" or record.scenario is None:
-        return
+    count_key = fields.query_count_key(record.mode)
+    already = {key for key, _message in keys.problems} & {count_key, *_PER_QUERY_KEYS}
+    if where.detail is not None and record.samples_issued is None and not already:
+        _add(record, where(count_key), f"no {count_key} (or samples per query): LoadGen writes it in every finished run,"
+             " so the sample counts are unknown (line missing or renamed?)")
+
+
+def _check_headline(record: ResultRecord, where: _Locator) -> None:
     headline = record.headline
     if headline is None:
-        expected = "p90 latency" if record.scenario == "SingleStream" else "p99 latency" \
-            if record.scenario == "MultiStream" else "tokens or samples per second"
-        _add(record, where(), f"no {expected} in the logs: LoadGen writes it in every finished"
-                           f" {record.scenario} run (line missing or renamed?)")
-        return
-    name = headline["name"].replace("completed_", "")
-    if not (fields.is_number(headline["value"]) and headline["value"] > 0):
-        _add(record, where(*_HEADLINE_KEYS.get(name, ())),
+        expected = _HEADLINE_EXPECTED.get(record.scenario or "", "tokens or samples per second")
+        _add(record, where(), f"no {expected} in the logs: LoadGen writes it in every finished {record.scenario} run"
+             " (line missing or renamed?)")
+    elif not (fields.is_number(headline["value"]) and headline["value"] > 0):
+        _add(record, where(*_HEADLINE_KEYS.get(headline["name"].replace("completed_", ""), ())),
              f"headline {headline['name']} is {fields.shown(headline['value'])}: not a positive number")
+
+
+def _check_tokens(record: ResultRecord, where: _Locator) -> None:
     token_based = record.settings.get("use_token_latencies") is True or bool(record.ttft_ns)
     if token_based and record.tokens_per_second is None:
-        _add(record, where(*_HEADLINE_KEYS["tokens_per_second"]), "a token-based run (use_token_latencies)"
-                           " with no tokens-per-second line: line missing or renamed?")
+        _add(record, where(*_HEADLINE_KEYS["tokens_per_second"]),
+             "a token-based run (use_token_latencies) with no tokens-per-second line: line missing or renamed?")
 
 
 def _add(record: ResultRecord, place: tuple[str, int | None], message: str) -> None:

@@ -99,3 +99,10 @@ def test_the_q_text_separator_still_splits_label_and_value():
                             "        Total                             : 81559 MiB\n")
     assert parsed["driver_version"] == "570.133.20"
     assert parsed["gpus"][0]["memory_total_mib"] == 81559 and parsed["gpus"][0]["pci_bus_id"] == "00000000:01:00.0"
+
+
+@pytest.mark.parametrize("state, draw, cap", [("N/A / N/A", None, None), ("73W / 700W", 73, 700), ("73W /700W", 73, 700)])
+def test_table_power_cells_split_on_the_slash_between_draw_and_cap(state, draw, cap):
+    text = TABLE_HEAD + TABLE_GPU.format(total=81559).replace("73W / 700W", state)
+    gpu = parse_smi_table(text)["gpus"][0]
+    assert (gpu["power_draw_w"], gpu["power_limit_enforced_w"], gpu["temperature_c"]) == (draw, cap, 33)
