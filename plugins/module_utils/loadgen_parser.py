@@ -400,6 +400,9 @@ def _check_counts(record: ResultRecord, keys: fields.KeyReader, where: _Locator)
     if where.detail is not None and record.samples_issued is None and not already:
         _add(record, where(count_key), f"no {count_key} (or samples per query): LoadGen writes it in every finished run,"
              " so the sample counts are unknown (line missing or renamed?)")
+    if where.detail is not None and record.duration_s is None:
+        _add(record, where("power_end", "power_begin"), "no readable power_begin and power_end: LoadGen writes both in every"
+             " finished run, so the test duration is unknown (line missing, renamed or garbled?)")
 
 
 def _check_headline(record: ResultRecord, where: _Locator) -> None:

@@ -136,6 +136,18 @@ def test_a_missing_query_count_leaves_the_run_not_final(offline_run):
     assert any(m.startswith("no result_query_count") for _n, m in _messages(record))
 
 
+@pytest.mark.parametrize("raw", [None, '"yesterday"'])
+def test_a_missing_or_garbled_power_end_leaves_the_run_not_final(offline_run, raw):
+    if raw is None:
+        _drop(offline_run, DETAIL, '"power_end"')
+    else:
+        _set_value(offline_run, "power_end", raw)
+    record = parse_result_dir(str(offline_run))
+    assert_not_final(record)
+    assert record.duration_s is None
+    assert any("no readable power_begin and power_end" in m for _n, m in _messages(record))
+
+
 def test_a_token_run_without_its_tokens_line_is_not_final(offline_run):
     _drop(offline_run, DETAIL, '"result_tokens_per_second"')
     _drop(offline_run, SUMMARY, "Tokens per second")
