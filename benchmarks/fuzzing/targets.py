@@ -21,6 +21,7 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_smi_xml import 
 from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_accuracy import read_accuracy_txt
 from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_detail_log import read_detail_log
 from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_parser import (
+    KNOWN_FILES,
     LoadGenDirError,
     parse_result_dir,
     problem_lines,
@@ -84,7 +85,8 @@ class FolderFeed:
     def copy_of(self, folder: pathlib.Path) -> pathlib.Path:
         if folder not in self.copies:
             copy = self.work / f"folder-{len(self.copies)}"
-            shutil.copytree(folder, copy)
+            # Only what the parser reads: LoadGen's trace log alone can be 80 MB.
+            shutil.copytree(folder, copy, ignore=lambda _where, names: [n for n in names if n not in KNOWN_FILES])
             self.copies[folder] = copy
         return self.copies[folder]
 
