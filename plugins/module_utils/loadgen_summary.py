@@ -59,7 +59,7 @@ _BLOCK_TO_KEY = {
     "tpot early stopping result": "early_stopping_tpot_result",
 }
 
-_COUNT_LINE = re.compile(r"^(?P<count>no|\d{1,18}) (?P<kind>warning|error)s? encountered", re.IGNORECASE)
+_COUNT_LINE = re.compile(r"^(?P<count>no|\d+) (?P<kind>warning|error)s? encountered", re.IGNORECASE)
 # Summary lines are under 1,000 characters (a long recommendation); a longer one is garbage,
 # reported on its line rather than matched.
 MAX_LINE_CHARS = 16384
@@ -144,7 +144,7 @@ def parse_summary(text: str) -> SummaryLog:
         if stripped.startswith("====="):
             continue
         match = _label_line(line)
-        if match is None and _read_count(summary, stripped):
+        if match is None and _read_count(summary, stripped, lineno):
             continue
         if block is not None and (stripped.startswith("*") or line.startswith(" ")):
             _add_block_line(block, stripped)
@@ -170,11 +170,15 @@ def parse_summary(text: str) -> SummaryLog:
     return summary
 
 
-def _read_count(summary: SummaryLog, stripped: str) -> bool:
+def _read_count(summary: SummaryLog, stripped: str, lineno: int) -> bool:
     match = _COUNT_LINE.match(stripped)
     if match is None:
         return False
-    count = 0 if match.group("count").lower() == "no" else int(match.group("count"))
+    digits = match.group("count")
+    if len(digits) > _MAX_DIGITS:
+        summary.problems.append((lineno, f"{match.group('kind').lower()} count is a {len(digits)}-digit number: garbage"))
+        return True
+    count = 0 if digits.lower() == "no" else int(digits)
     if match.group("kind").lower() == "warning":
         summary.warning_count = count
     else:

@@ -196,6 +196,7 @@ def test_a_long_line_costs_little_and_is_named(offline_run, name, line):
 def test_summary_labels_and_counts_of_any_shape_are_read_without_error():
     summary = parse_summary("1.2.3th percentile latency (ns) : 5\n" + "9" * 5000 + " ERRORS encountered\n")
     assert summary.results == {} and not summary.finished
+    assert summary.problems == [(2, "error count is a 5000-digit number: garbage")]
 
 
 def test_every_summary_line_is_linear_in_its_length():
