@@ -39,8 +39,13 @@ def render_charts(report: t.Mapping[str, t.Any]) -> list[dict[str, str]]:
 
     # Labels are host names and scenario labels: plain text, never maths (`h1 $\\frac{$` is a host
     # name, not a formula). A context, so the settings do not leak into other users of matplotlib.
-    with matplotlib.rc_context({"svg.hashsalt": "fleetbench", "text.parse_math": False, "text.usetex": False}):
-        return _fleet_charts(report) if summarised(report) else _all_charts(report)
+    settings = {"svg.hashsalt": "fleetbench", "text.parse_math": False, "text.usetex": False}
+    if summarised(report):
+        # Text as SVG text, not glyph outlines: a reader's find-in-page reaches a host named in a chart.
+        with matplotlib.rc_context({**settings, "svg.fonttype": "none"}):
+            return _fleet_charts(report)
+    with matplotlib.rc_context(settings):
+        return _all_charts(report)
 
 
 def _fleet_charts(report: t.Mapping[str, t.Any]) -> list[dict[str, str]]:
