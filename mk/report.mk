@@ -13,5 +13,5 @@ report: setup-controller ## render results/$(RUN_ID)/report.{md,html,json} again
 	  -e fleetbench_run_id=$(RUN_ID) -e fleetbench_report_results_dir=$(CURDIR)/results \
 	  -e fleetbench_report_baseline=$(BASELINE)
 
-bench-report: setup-controller ## time the report for a 200-host fleet with repeats and a baseline (updates BENCHMARKS.md)
-	$(BIN)/python benchmarks/bench_report.py
+bench-report: setup-controller ## time the report for a 1,000-host fleet with repeats and a baseline run; BEFORE=<git ref> times that code side by side (updates BENCHMARKS.md)
+	$(BIN)/python benchmarks/bench_report.py $(if $(BEFORE),--before $(BEFORE))
