@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import itertools
 import json
 import pathlib
 import random
@@ -45,9 +46,9 @@ def fleet_document(parse_result_dir, hosts: int, repeats: int, run_id: str, seed
 
 def timed(function, *args, runs: int, **kwargs) -> tuple[float, object]:
     times, result = [], None
-    for _ in range(runs):
+    for call in itertools.repeat(function, runs):
         start = time.process_time()
-        result = function(*args, **kwargs)
+        result = call(*args, **kwargs)
         times.append(time.process_time() - start)
     return statistics.median(times), result
 
