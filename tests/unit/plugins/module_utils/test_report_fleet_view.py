@@ -106,3 +106,22 @@ def test_a_threshold_at_the_fleet_size_leaves_the_report_as_it_was(fleet):
     html = render_html(at_threshold)
     assert html == render_html(far_above)
     assert "<details" not in html and 'id="attention"' not in html
+
+
+def test_above_the_threshold_a_slow_host_named_like_markup_stays_text(parsed_corpus_run):
+    hostile = "<script>window.x = 1</script>{{ lookup('pipe', 'id') }}"
+    records = []
+    for index in range(HOSTS):
+        host = hostile if index == 3 else f"node-{index:03d}"
+        for repeat, jitter in ((1, 0.995), (2, 1.005)):
+            record = parsed_corpus_run(L02_SERVER)
+            record["headline"]["value"] *= (0.6 if index == 3 else 1.0) * jitter * (1 + (index % 7) * 0.001)
+            record.update(host=host, repeat=repeat, run_id="hostile")
+            records.append(record)
+    report = report_data({"schema_version": 1, "run_id": "hostile", "records": records, "hosts": {}})
+
+    html = render_html(report)
+    assert "<script>" not in html
+    assert "&lt;script&gt;window.x = 1&lt;/script&gt;&#123;&#123; lookup(&#39;pipe&#39;, &#39;id&#39;) }}" in html
+    markdown = render_markdown(report)
+    assert "\\<script\\>window.x = 1\\</script\\>\\{\\{ lookup('pipe', 'id') \\}\\}" in _section(markdown, "Hosts outside the noise band")
