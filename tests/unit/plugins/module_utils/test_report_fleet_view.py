@@ -125,3 +125,19 @@ def test_above_the_threshold_a_slow_host_named_like_markup_stays_text(parsed_cor
     assert "&lt;script&gt;window.x = 1&lt;/script&gt;&#123;&#123; lookup(&#39;pipe&#39;, &#39;id&#39;) }}" in html
     markdown = render_markdown(report)
     assert "\\<script\\>window.x = 1\\</script\\>\\{\\{ lookup('pipe', 'id') \\}\\}" in _section(markdown, "Hosts outside the noise band")
+
+
+def test_a_fleet_of_many_configurations_is_charted_as_the_largest_groups_and_one_box_for_the_rest():
+    from ansible_collections.fleetbench.llm.plugins.module_utils.report_config import configuration_table
+    from ansible_collections.fleetbench.llm.plugins.module_utils.report_fleet_charts import configuration_groups
+
+    # 80 hosts on the majority driver, then 9 smaller groups of 2 on drivers of their own.
+    configs = {f"h{i:03d}": {"driver": "570.133.07", "cuda": "12.8"} for i in range(80)}
+    configs |= {f"x{i:03d}": {"driver": f"5{i // 2:02d}.0", "cuda": "12.8"} for i in range(18)}
+    groups = configuration_groups(configuration_table(configs))
+
+    assert list(groups)[0] == "majority configuration" and len(groups["majority configuration"]) == 80
+    assert len(groups) == 6
+    assert list(groups)[-1] == "5 other configurations" and len(groups["5 other configurations"]) == 10
+    assert sorted(h for hosts in groups.values() for h in hosts) == sorted(configs)
+    assert "driver 500.0" in groups
