@@ -5,6 +5,7 @@ test-report: setup-controller ## report tests: incident replays, callback + role
 	$(BIN)/pytest tests/unit/plugins/module_utils/test_report_incidents.py \
 	  tests/unit/plugins/module_utils/test_report_compare.py tests/unit/plugins/module_utils/test_report_stats.py \
 	  tests/unit/plugins/module_utils/test_report_collector.py tests/unit/plugins/filter/test_report_filters.py \
+	  tests/unit/plugins/module_utils/test_report_fleet_view.py \
 	  tests/integration/report
 
 report: setup-controller ## render results/$(RUN_ID)/report.{md,html,json} again; BASELINE=results/<id>/results.json adds A/B
