@@ -25,11 +25,14 @@ def server_offline_checks(records: list[t.Mapping[str, t.Any]],
                           default_noise_pct: float = DEFAULT_NOISE_PCT) -> list[dict[str, t.Any]]:
     """One check per host and streaming scenario that has an Offline result to compare with."""
     samples = _samples(records)
+    by_run: dict[tuple[t.Any, t.Any], list[t.Mapping[str, t.Any]]] = {}
+    for record in records:  # grouped once: a scan of every record per host was quadratic in the fleet
+        by_run.setdefault((record.get("host"), record.get("scenario_label") or record.get("scenario")), []).append(record)
     checks = []
     for (host, label), server in sorted(samples.items()):
         offline = samples.get((host, "Offline"))
         if label in STREAMING and offline is not None:
-            checks.append(_check(host, label, server, offline, default_noise_pct, _reuse(records, host, label)))
+            checks.append(_check(host, label, server, offline, default_noise_pct, _reuse(by_run.get((host, label), []))))
     return checks
 
 
@@ -65,12 +68,10 @@ def _check(host: str, label: str, server: Sample, offline: Sample, default_pct: 
             "above_pct": above_pct, "margin_pct": margin, "flagged": flagged, "text": text}
 
 
-def _reuse(records: list[t.Mapping[str, t.Any]], host: str, label: str) -> list[str]:
-    """The engine rung's own words, where the Server run recorded cross-query reuse."""
+def _reuse(records: list[t.Mapping[str, t.Any]]) -> list[str]:
+    """The engine rung's own words, where one host's Server runs (`records`) recorded cross-query reuse."""
     reasons = []
     for record in records:
-        if record.get("host") != host or (record.get("scenario_label") or record.get("scenario")) != label:
-            continue
         for rung in (record.get("compliance") or {}).get("rungs") or []:
             if rung.get("rung") == "engine" and rung.get("passed") is False and "across queries" in str(rung.get("reason")):
                 reasons.append(f"recorded: {rung['reason']}")

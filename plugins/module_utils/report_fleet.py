@@ -95,7 +95,8 @@ def build_report(
         _group_report(label, metric, recs, hosts_facts, settings, limits)
         for (label, metric), recs in _by_scenario_and_metric(per_host).items()
     ]
-    rows = [_row(r, limits, tabulated) for r in tabulated if r.get("mode") == "performance"]
+    accuracy_runs = _accuracy_runs(tabulated)
+    rows = [_row(r, limits, accuracy_runs) for r in tabulated if r.get("mode") == "performance"]
     report = {
         "schema_version": REPORT_SCHEMA_VERSION,
         "run": run_metadata(results, records, generated_at, rows),
@@ -199,13 +200,25 @@ def _compliance_text(rows: list[dict[str, t.Any]]) -> str:
     return "NOT compliant: " + "; ".join(text.removeprefix("not compliant: ") for text in missed)
 
 
-def compliance_ladder(record: t.Mapping[str, t.Any], records: list[dict[str, t.Any]]) -> dict[str, t.Any]:
+def _run_key(record: t.Mapping[str, t.Any]) -> tuple[t.Any, t.Any, str]:
+    return record.get("host"), record.get("run_id"), scenario_label(record)
+
+
+def _accuracy_runs(records: list[dict[str, t.Any]]) -> dict[tuple[t.Any, t.Any, str], list[dict[str, t.Any]]]:
+    """Accuracy runs by (host, run id, scenario), found once: a scan per performance run was quadratic in the fleet."""
+    found: dict[tuple[t.Any, t.Any, str], list[dict[str, t.Any]]] = {}
+    for record in records:
+        if record.get("mode") == "accuracy":
+            found.setdefault(_run_key(record), []).append(record)
+    return found
+
+
+def compliance_ladder(record: t.Mapping[str, t.Any],
+                      accuracy_runs: t.Mapping[tuple[t.Any, t.Any, str], list[dict[str, t.Any]]]) -> dict[str, t.Any]:
     """All five rungs for a performance run: rungs 1-4 from its record, rung 5 from the accuracy
-    runs of the same run id, host and scenario."""
+    runs of the same run id, host and scenario (`accuracy_runs`, from _accuracy_runs)."""
     rungs = effective_rungs(record)
-    accuracy = [r for r in records if r.get("mode") == "accuracy" and r.get("host") == record.get("host")
-                and r.get("run_id") == record.get("run_id") and scenario_label(r) == scenario_label(record)]
-    rungs.append(accuracy_rung(accuracy))
+    rungs.append(accuracy_rung(accuracy_runs.get(_run_key(record), [])))
     return {"rungs": rungs, "mlperf_compliant": compliant(rungs) is True, "text": ladder_text(rungs)}
 
 
@@ -237,7 +250,7 @@ def _percentiles(values: t.Mapping[str, t.Any] | None) -> dict[str, t.Any] | Non
     return {k: values.get(k) for k in ("p50", "p90", "p99")}
 
 
-def _row(record: t.Mapping[str, t.Any], limits: Thresholds, records: list[dict[str, t.Any]]) -> dict[str, t.Any]:
+def _row(record: t.Mapping[str, t.Any], limits: Thresholds, accuracy_runs) -> dict[str, t.Any]:
     headline = record.get("headline") or {}
     return {
         "host": record["host"],
@@ -259,7 +272,7 @@ def _row(record: t.Mapping[str, t.Any], limits: Thresholds, records: list[dict[s
         "lost_samples": lost_samples(record),
         "duration_s": record.get("duration_s"),
         "compliant": record.get("compliant"),
-        "compliance": compliance_ladder(record, records),
+        "compliance": compliance_ladder(record, accuracy_runs),
         "warnings": list(record.get("warnings") or []),
         "not_representative": representativeness(record, limits),
     }
@@ -333,6 +346,9 @@ def _group_report(
     noise = host_noise(logs)
     verdicts = compare_hosts(logs, noise, settings)
     configs = _host_configs(records, hosts_facts)
+    reasons: dict[str, set[str]] = {}
+    for record in records:
+        reasons.setdefault(record["host"], set()).update(representativeness(record, limits))
     hosts = []
     for host, sample in samples.items():
         verdict = verdicts[host]
@@ -349,7 +365,7 @@ def _group_report(
             "verdict": _verdict(verdict, lower_is_better),
             "uniformity": verdict.uniformity,
             "noise_set_apart": host in noise.set_apart,
-            "not_representative": sorted({reason for r in records if r["host"] == host for reason in representativeness(r, limits)}),
+            "not_representative": sorted(reasons.get(host, ())),
         })
     deviations = {h["host"]: h["deviation_pct"] or 0.0 for h in hosts}
     telemetry = telemetry_by_host(records)
