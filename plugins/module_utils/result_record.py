@@ -18,6 +18,7 @@ SCHEMA_VERSION = 1
 SCENARIOS = ("Offline", "Server", "SingleStream", "MultiStream")
 MODES = ("performance", "accuracy", "submission", "find_peak_performance")
 STATUSES = ("complete", "partial", "failed", "running")
+FLEET_MODES = ("per_host", "fleet")
 PERCENTILE_KEYS = ("mean", "min", "max", "p50", "p90", "p95", "p97", "p99", "p99.9")
 
 # LoadGen reports the latency percentile that its scenario is judged on.
@@ -41,6 +42,7 @@ class ResultRecord:
     repeat: int | None = None
     benchmark: str | None = None
     scenario_label: str | None = None
+    fleet_mode: str = "per_host"
     sut_name: str | None = None
     test_datetime: str | None = None
     valid: bool | None = None
@@ -75,9 +77,39 @@ class ResultRecord:
         return self.samples_issued - self.samples_completed
 
     @property
+    def finished(self) -> bool:
+        """LoadGen finished and wrote its result: the record enters a table, as an error if it is not final."""
+        return self.status == "complete"
+
+    @property
     def is_final(self) -> bool:
         """True only for numbers fit for a final table: complete, readable, nothing lost."""
-        return self.status == "complete" and not self.problems and not self.lost_samples
+        return self.finished and not self.problems and not self.lost_samples
+
+    @property
+    def not_final_reason(self) -> str | None:
+        """One line saying why the record is not final; None when it is."""
+        if self.is_final:
+            return None
+        reasons = [] if self.finished else [f"status is {self.status}"]
+        if self.lost_samples:
+            reasons.append(f"{self.lost_samples} samples lost")
+        if self.problems:
+            reasons.append(f"{len(self.problems)} problem(s) reading the logs")
+        return ", ".join(reasons) or "not final"
+
+    @property
+    def run_failure(self) -> dict[str, str] | None:
+        """Why the run failed as {outcome, cause}: `invalid` when LoadGen judged it INVALID,
+        `incomplete` when LoadGen did not finish; None otherwise. Lost samples and problems in a
+        finished record are errors the report shows in its row, not run failures."""
+        if self.valid is False:
+            reasons = "; ".join(str(r.get("message", "")) for r in self.invalid_reasons)
+            return {"outcome": "invalid", "cause": f"LoadGen INVALID: {reasons or 'no reason given'}"}
+        if not self.finished:
+            problems = "; ".join(str(p.get("message", "")) for p in self.problems)
+            return {"outcome": "incomplete", "cause": f"result {self.status}: {problems or 'LoadGen did not finish'}"}
+        return None
 
     @property
     def headline(self) -> dict[str, t.Any] | None:
@@ -102,8 +134,13 @@ class ResultRecord:
     def from_dict(cls, data: t.Mapping[str, t.Any], validate: bool = True) -> ResultRecord:
         """Build a record from to_dict() output; derived keys in `data` are ignored.
 
-        Keys this schema version does not know are kept under `extra` rather than dropped.
+        Every consumer turns a dict into a record here, once, at its entry. Keys this schema
+        version does not know are kept under `extra` rather than dropped. A record of another
+        schema version is refused even without `validate`: its keys may mean something else.
         """
+        if isinstance(data, t.Mapping) and data.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
+            raise ResultRecordError(f"invalid result record: {_version_error(data['schema_version'])}; "
+                                    "read it with the fleetbench.llm release that wrote it")
         if validate:
             validate_record_dict(data)
         known = {f.name for f in dataclasses.fields(cls)}
@@ -116,6 +153,10 @@ class ResultRecord:
 
 
 _DERIVED_KEYS = ("headline", "lost_samples", "is_final")
+
+
+def _version_error(version: t.Any) -> str:
+    return f"schema_version {version!r} is not supported (this code reads {SCHEMA_VERSION})"
 
 
 def headline_for(
@@ -190,8 +231,8 @@ def record_dict_errors(data: t.Any) -> list[str]:
     errors = [msg for key, check, what in _TYPE_RULES if (msg := _check_type(data, key, check, what))]
     version = data.get("schema_version", SCHEMA_VERSION)
     if version != SCHEMA_VERSION:
-        errors.append(f"schema_version {version!r} is not supported (this code reads {SCHEMA_VERSION})")
-    for key, allowed in (("scenario", SCENARIOS), ("mode", MODES), ("status", STATUSES)):
+        errors.append(_version_error(version))
+    for key, allowed in (("scenario", SCENARIOS), ("mode", MODES), ("status", STATUSES), ("fleet_mode", FLEET_MODES)):
         value = data.get(key)
         if value is not None and value not in allowed:
             errors.append(f"'{key}' is {value!r}, expected one of {', '.join(allowed)}")

@@ -1,7 +1,10 @@
 """The result record: round trip, derived properties, validation."""
 from __future__ import annotations
 
+import dataclasses
 import json
+import pathlib
+import re
 
 import pytest
 
@@ -117,3 +120,73 @@ def test_validation_reports_every_reason_on_one_line():
         validate_record_dict({"status": "done", "valid": 1})
     assert "\n" not in str(excinfo.value)
     assert "'status' is 'done'" in str(excinfo.value) and "'valid'" in str(excinfo.value)
+
+
+def _contract_keys() -> set[str]:
+    """The keys docs/contract/result-record.md describes: first-column names of its tables."""
+    root = next(p for p in pathlib.Path(__file__).resolve().parents if (p / "galaxy.yml").is_file())
+    text = (root / "docs" / "contract" / "result-record.md").read_text(encoding="utf-8")
+    keys: set[str] = set()
+    for line in text.splitlines():
+        cells = line.split("|")
+        if line.startswith("| `") and len(cells) > 2:
+            keys.update(re.findall(r"`([a-z_]+)`", cells[1]))
+    return keys
+
+
+def test_the_contract_document_describes_every_field_and_nothing_else():
+    fields = {f.name for f in dataclasses.fields(ResultRecord)} | set(ResultRecord(status="complete").to_dict())
+    assert _contract_keys() == fields
+
+
+def test_fleet_mode_is_a_field_and_per_host_by_default():
+    assert ResultRecord.from_dict({"status": "partial"}).fleet_mode == "per_host"
+    assert ResultRecord.from_dict({**_server_record().to_dict(), "fleet_mode": "fleet"}).fleet_mode == "fleet"
+    with pytest.raises(ResultRecordError, match="'fleet_mode' is 'cluster'"):
+        ResultRecord.from_dict({**_server_record().to_dict(), "fleet_mode": "cluster"})
+
+
+def test_a_record_of_another_schema_version_is_refused_in_one_line_even_unvalidated():
+    data = {**_server_record().to_dict(), "schema_version": 2}
+    with pytest.raises(ResultRecordError) as excinfo:
+        ResultRecord.from_dict(data, validate=False)
+    assert str(excinfo.value) == ("invalid result record: schema_version 2 is not supported (this code reads 1); "
+                                  "read it with the fleetbench.llm release that wrote it")
+
+
+def test_finished_is_status_complete_even_when_not_final():
+    record = _server_record(samples_issued=10, samples_completed=5)
+    assert record.finished and not record.is_final
+    assert not _server_record(status="running").finished
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({}, None),
+        ({"status": "partial"}, "status is partial"),
+        ({"samples_issued": 10, "samples_completed": 5}, "5 samples lost"),
+        ({"status": "partial", "problems": [{"file": "f", "line": 1, "message": "m"}]},
+         "status is partial, 1 problem(s) reading the logs"),
+    ],
+)
+def test_not_final_reason_names_each_cause(changes, reason):
+    assert _server_record(**changes).not_final_reason == reason
+
+
+@pytest.mark.parametrize(
+    ("changes", "failure"),
+    [
+        ({}, None),
+        ({"samples_issued": 10, "samples_completed": 5}, None),
+        ({"valid": False, "invalid_reasons": [{"check": "min_duration", "message": "too short"},
+                                              {"check": "min_queries", "message": "too few"}]},
+         {"outcome": "invalid", "cause": "LoadGen INVALID: too short; too few"}),
+        ({"valid": False}, {"outcome": "invalid", "cause": "LoadGen INVALID: no reason given"}),
+        ({"status": "partial", "valid": None, "problems": [{"file": "f", "line": 3, "message": "cut off"}]},
+         {"outcome": "incomplete", "cause": "result partial: cut off"}),
+        ({"status": "failed", "valid": None}, {"outcome": "incomplete", "cause": "result failed: LoadGen did not finish"}),
+    ],
+)
+def test_run_failure_says_invalid_or_incomplete(changes, failure):
+    assert _server_record(**changes).run_failure == failure
