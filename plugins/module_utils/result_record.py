@@ -186,6 +186,22 @@ def headline_for(
     return None
 
 
+def is_throughput(headline: t.Mapping[str, t.Any] | None) -> bool:
+    """A headline that adds up across hosts: a rate, not a latency."""
+    return bool(headline) and t.cast(t.Mapping[str, t.Any], headline).get("unit") != "ns"
+
+
+def fleet_total(headlines: t.Iterable[t.Mapping[str, t.Any]]) -> float | None:
+    """The fleet's throughput: the sum of the hosts' headline values, each host counted once.
+
+    None when there is nothing to add or any headline is a latency: latencies do not add up.
+    """
+    headlines = list(headlines)
+    if not headlines or not all(is_throughput(h) for h in headlines):
+        return None
+    return sum(float(h["value"]) for h in headlines)
+
+
 def _is_number(value: t.Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
