@@ -31,7 +31,6 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.report_honesty impo
     invalid_reasons,
     is_measurement,
     is_tabulated,
-    lost_samples,
     record_errors,
     representativeness,
     validity_label,
@@ -63,7 +62,7 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.report_stats import
     combined_uncertainty,
     pooled_noise,
 )
-from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import headline_for, record_dict_errors
+from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import ResultRecord, record_dict_errors
 
 REPORT_SCHEMA_VERSION = 1
 MAX_DIFFERENCES_IN_SENTENCE = 4
@@ -128,16 +127,12 @@ def normalised_records(results: t.Mapping[str, t.Any]) -> list[dict[str, t.Any]]
 
 
 def _normalised(index: int, record: t.Any) -> dict[str, t.Any]:
-    problems = record_dict_errors(record)
+    """The record with the keys it derives (headline, lost_samples, is_final) as ResultRecord
+    computes them; a headline stored in the document is checked, never trusted."""
+    problems = record_dict_errors(record) or _headline_problems(record.get("headline"))
     if not problems:
-        record = dict(record)
-        if record.get("headline") is None:
-            record["headline"] = headline_for(
-                record.get("scenario"), record.get("mode"), record.get("samples_per_second"),
-                record.get("tokens_per_second"), bool(record.get("tokens_per_second_inferred")),
-                record.get("latency_ns"),
-            )
-        problems = _headline_problems(record.get("headline"))
+        typed = ResultRecord.from_dict(record, validate=False)
+        record = {**record, "headline": typed.headline, "lost_samples": typed.lost_samples, "is_final": typed.is_final}
     if problems:
         source = record if isinstance(record, t.Mapping) else {}
         return {"host": source.get("host") or f"record {index}", "scenario": source.get("scenario"),
@@ -256,7 +251,7 @@ def _row(record: t.Mapping[str, t.Any], limits: Thresholds, records: list[dict[s
         "latency_ns": record.get("latency_ns") or {},
         "samples_issued": record.get("samples_issued"),
         "samples_completed": record.get("samples_completed"),
-        "lost_samples": lost_samples(record),
+        "lost_samples": record["lost_samples"],
         "duration_s": record.get("duration_s"),
         "compliant": record.get("compliant"),
         "compliance": compliance_ladder(record, records),

@@ -154,6 +154,14 @@ class ResultRecord:
 
 _DERIVED_KEYS = ("headline", "lost_samples", "is_final")
 
+RecordLike = t.Union[ResultRecord, t.Mapping[str, t.Any]]
+
+
+def as_record(record: RecordLike) -> ResultRecord:
+    """The typed record, for rules that are handed a record or its dict (not validated: the
+    caller decided how to treat a malformed one); a record of another schema version raises."""
+    return record if isinstance(record, ResultRecord) else ResultRecord.from_dict(record, validate=False)
+
 
 def _version_error(version: t.Any) -> str:
     return f"schema_version {version!r} is not supported (this code reads {SCHEMA_VERSION})"
