@@ -62,7 +62,12 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.report_stats import
     combined_uncertainty,
     pooled_noise,
 )
-from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import ResultRecord, record_dict_errors
+from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import (
+    ResultRecord,
+    fleet_total,
+    is_throughput,
+    record_dict_errors,
+)
 
 REPORT_SCHEMA_VERSION = 1
 MAX_DIFFERENCES_IN_SENTENCE = 4
@@ -437,16 +442,16 @@ def _scaling(
     fleet = [r for r in tabulated if r.get("fleet_mode") == "fleet"]
     out = []
     for (label, metric), records in _by_scenario_and_metric(fleet).items():
-        if records[0]["headline"]["unit"] == "ns":
+        if not is_throughput(records[0]["headline"]):
             continue  # latencies do not add up across hosts
         out.append(_scaling_entry(label, metric, records, groups, fleet, settings, limits))
     return out
 
 
 def _scaling_entry(label, metric, records, groups, fleet, settings, limits) -> dict[str, t.Any]:
-    by_repeat: dict[t.Any, dict[str, float]] = {}
+    by_repeat: dict[t.Any, dict[str, dict[str, t.Any]]] = {}
     for record in records:
-        by_repeat.setdefault(record.get("repeat"), {})[record["host"]] = float(record["headline"]["value"])
+        by_repeat.setdefault(record.get("repeat"), {})[record["host"]] = record["headline"]
     hosts = sorted({r["host"] for r in fleet if scenario_label(r) == label})
     complete = {rep: vals for rep, vals in by_repeat.items() if set(vals) == set(hosts)}
     single_hosts: dict[str, dict[str, t.Any]] = {}
@@ -462,7 +467,7 @@ def _scaling_entry(label, metric, records, groups, fleet, settings, limits) -> d
         entry["verdict"] = ("cannot be computed: " + (f"no VALID single-host result for {', '.join(missing)}" if missing
                             else "no fleet run in which every host finished VALID"))
         return entry
-    totals = Sample([sum(vals.values()) for vals in complete.values()])
+    totals = Sample([t.cast(float, fleet_total(headlines.values())) for headlines in complete.values()])
     single_sum = sum(single_hosts[h]["median"] for h in hosts)
     efficiency = totals.median / single_sum
     fleet_noise = pooled_noise([totals], settings)

@@ -11,6 +11,7 @@ import pytest
 from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import (
     ResultRecord,
     ResultRecordError,
+    fleet_total,
     validate_record_dict,
 )
 
@@ -190,3 +191,11 @@ def test_not_final_reason_names_each_cause(changes, reason):
 )
 def test_run_failure_says_invalid_or_incomplete(changes, failure):
     assert _server_record(**changes).run_failure == failure
+
+
+def test_the_fleet_total_adds_throughputs_and_refuses_latencies():
+    throughput = [_server_record().headline, _server_record(scenario="Offline", tokens_per_second=1.5).headline]
+    assert fleet_total(throughput) == 128541.0 + 1.5
+    latency = _server_record(scenario="SingleStream", latency_ns={"p90": 35}).headline
+    assert fleet_total([*throughput, latency]) is None
+    assert fleet_total([]) is None
