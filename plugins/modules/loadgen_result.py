@@ -23,8 +23,8 @@ description:
     off mid-run, a summary that contradicts the detail log) is listed in
     RV(loadgen.problems) with its file and line and shown as a warning. The numbers that
     could be read are kept, and the record is then not final.
-  - What names the run (host, run id, repeat, scenario label, fleet mode) is not in the logs:
-    pass it as options and the record comes back complete, ready for the results callback and
+  - What names the run (host, run id, repeat, scenario label, fleet mode) is not in the logs.
+    Pass it as options and the record comes back complete, ready for the results callback and
     the report, with nothing to add to it.
   - Only reads files, so it runs on the host that wrote the logs or, delegated to
     C(localhost), on the controller after they were fetched.
