@@ -59,7 +59,7 @@ def _fleet_totals(records: list[ResultRecord], hosts: list[str]) -> list[dict]:
     for record in records:
         if record.mode != "performance":
             continue
-        groups.setdefault((record.scenario_label or record.scenario, record.repeat), []).append(record)
+        groups.setdefault((record.label, record.repeat), []).append(record)
     totals = []
     for (scenario, repeat), members in sorted(groups.items(), key=lambda item: (str(item[0][0]), item[0][1] or 0)):
         final = {r.host: t.cast(dict, r.headline) for r in members if r.is_final and r.headline is not None}
@@ -117,7 +117,7 @@ def _host_state(host, records: list[ResultRecord], failures_by_host, host_failur
 
 def _headline(record: ResultRecord) -> dict:
     return {
-        "scenario": record.scenario_label or record.scenario,
+        "scenario": record.label,
         "mode": record.mode,
         "repeat": record.repeat,
         "status": record.status,

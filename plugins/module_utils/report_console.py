@@ -22,7 +22,7 @@ def cells(record: RecordLike) -> list[str]:
     counts = f"{typed.samples_completed}/{typed.samples_issued}" if typed.finished else "n/a"
     return [
         str(typed.host),
-        str(typed.scenario_label or typed.scenario),
+        str(typed.label),
         str(typed.mode),
         "" if typed.repeat is None else str(typed.repeat),
         validity_label(typed) if typed.finished else f"{str(typed.status).upper()}: {withheld_reason(typed)}",

@@ -28,7 +28,7 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.result_record impor
 
 def case_name(record: RecordLike) -> str:
     typed = as_record(record)
-    name = f"{typed.scenario_label or typed.scenario} {typed.mode}"
+    name = f"{typed.label} {typed.mode}"
     if typed.repeat is not None:
         name += f" repeat {typed.repeat}"
     if typed.fleet_mode == "fleet":

@@ -77,6 +77,11 @@ class ResultRecord:
         return self.samples_issued - self.samples_completed
 
     @property
+    def label(self) -> str | None:
+        """The scenario as the user asked for it (`Interactive`), else LoadGen's."""
+        return self.scenario_label or self.scenario
+
+    @property
     def finished(self) -> bool:
         """LoadGen finished and wrote its result: the record enters a table, as an error if it is not final."""
         return self.status == "complete"

@@ -140,6 +140,23 @@ def test_the_contract_document_describes_every_field_and_nothing_else():
     assert _contract_keys() == fields
 
 
+_CONSUMERS = ("report_*.py", "benchmark_summary.py", "mlperf_compliance.py")
+
+
+def test_every_key_a_consumer_reads_from_a_record_is_a_field_of_the_record():
+    """A key read as record.get("k") or record["k"] that the dataclass lacks is how fleet_mode
+    went undocumented; this fails the moment another one is read."""
+    root = next(p for p in pathlib.Path(__file__).resolve().parents if (p / "galaxy.yml").is_file())
+    fields = {f.name for f in dataclasses.fields(ResultRecord)} | set(ResultRecord(status="complete").to_dict())
+    read: dict[str, set[str]] = {}
+    for pattern in _CONSUMERS:
+        for path in (root / "plugins" / "module_utils").glob(pattern):
+            for key in re.findall(r"\brecord(?:\.get\(|\[)\"([a-z_]+)\"", path.read_text(encoding="utf-8")):
+                read.setdefault(key, set()).add(path.name)
+    assert read, "no consumer found: did the files move?"
+    assert {key: sorted(files) for key, files in read.items() if key not in fields} == {}
+
+
 def test_fleet_mode_is_a_field_and_per_host_by_default():
     assert ResultRecord.from_dict({"status": "partial"}).fleet_mode == "per_host"
     assert ResultRecord.from_dict({**_server_record().to_dict(), "fleet_mode": "fleet"}).fleet_mode == "fleet"
@@ -199,3 +216,8 @@ def test_the_fleet_total_adds_throughputs_and_refuses_latencies():
     latency = _server_record(scenario="SingleStream", latency_ns={"p90": 35}).headline
     assert fleet_total([*throughput, latency]) is None
     assert fleet_total([]) is None
+
+
+def test_the_label_is_the_scenario_asked_for_else_loadgens():
+    assert _server_record(scenario_label="Interactive").label == "Interactive"
+    assert _server_record().label == "Server"
