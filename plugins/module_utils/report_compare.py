@@ -42,9 +42,10 @@ def compare_runs(
     default_noise_pct: float = DEFAULT_NOISE_PCT,
     confidence: float = CONFIDENCE,
 ) -> dict[str, t.Any]:
-    after, before = _samples(current), _samples(baseline)
-    measured_after = [r for r in normalised_records(current) if is_measurement(r)]
-    measured_before = [r for r in normalised_records(baseline) if is_measurement(r)]
+    records_after, records_before = normalised_records(current), normalised_records(baseline)
+    measured_after = [r for r in records_after if is_measurement(r)]
+    measured_before = [r for r in records_before if is_measurement(r)]
+    after, before = _samples(measured_after), _samples(measured_before)
     settings = NoiseSettings(float(default_noise_pct), float(confidence))
     configs_after, configs_before = _configs(current), _configs(baseline)
     rows, detectable, methods = [], [], []
@@ -73,7 +74,7 @@ def compare_runs(
         "rows": rows,
         "regressions": regressions,
         "passed": not regressions,
-        "consistency": server_offline_checks(normalised_records(current), settings.default_pct),
+        "consistency": server_offline_checks(records_after, settings.default_pct),
     }
 
 
@@ -107,10 +108,11 @@ def _typical_runs(samples: t.Iterable[Sample]) -> int:
     return runs[len(runs) // 2] if runs else 0
 
 
-def _samples(results: t.Mapping[str, t.Any]) -> dict[tuple[str, str, str, str], Sample]:
+def _samples(measured: list[dict[str, t.Any]]) -> dict[tuple[str, str, str, str], Sample]:
+    """Each host's single-host values per scenario and metric; fleet runs are compared by the scaling section."""
     samples: dict[tuple[str, str, str, str], Sample] = {}
-    for record in normalised_records(results):
-        if is_measurement(record) and record.get("fleet_mode", "per_host") != "fleet":
+    for record in measured:
+        if record.get("fleet_mode", "per_host") != "fleet":
             headline = record["headline"]
             key = (record["host"], scenario_label(record), headline["name"], headline["unit"])
             samples.setdefault(key, Sample([])).values.append(float(headline["value"]))

@@ -31,7 +31,6 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.report_honesty impo
     invalid_reasons,
     is_measurement,
     is_tabulated,
-    lost_samples,
     record_errors,
     representativeness,
     validity_label,
@@ -63,7 +62,12 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.report_stats import
     combined_uncertainty,
     pooled_noise,
 )
-from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import headline_for, record_dict_errors
+from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import (
+    ResultRecord,
+    fleet_total,
+    is_throughput,
+    record_dict_errors,
+)
 
 REPORT_SCHEMA_VERSION = 1
 MAX_DIFFERENCES_IN_SENTENCE = 4
@@ -129,16 +133,12 @@ def normalised_records(results: t.Mapping[str, t.Any]) -> list[dict[str, t.Any]]
 
 
 def _normalised(index: int, record: t.Any) -> dict[str, t.Any]:
-    problems = record_dict_errors(record)
+    """The record with the keys it derives (headline, lost_samples, is_final) as ResultRecord
+    computes them; a headline stored in the document is checked, never trusted."""
+    problems = record_dict_errors(record) or _headline_problems(record.get("headline"))
     if not problems:
-        record = dict(record)
-        if record.get("headline") is None:
-            record["headline"] = headline_for(
-                record.get("scenario"), record.get("mode"), record.get("samples_per_second"),
-                record.get("tokens_per_second"), bool(record.get("tokens_per_second_inferred")),
-                record.get("latency_ns"),
-            )
-        problems = _headline_problems(record.get("headline"))
+        typed = ResultRecord.from_dict(record, validate=False)
+        record = {**record, "headline": typed.headline, "lost_samples": typed.lost_samples, "is_final": typed.is_final}
     if problems:
         source = record if isinstance(record, t.Mapping) else {}
         return {"host": source.get("host") or f"record {index}", "scenario": source.get("scenario"),
@@ -269,7 +269,7 @@ def _row(record: t.Mapping[str, t.Any], limits: Thresholds, accuracy_runs) -> di
         "latency_ns": record.get("latency_ns") or {},
         "samples_issued": record.get("samples_issued"),
         "samples_completed": record.get("samples_completed"),
-        "lost_samples": lost_samples(record),
+        "lost_samples": record["lost_samples"],
         "duration_s": record.get("duration_s"),
         "compliant": record.get("compliant"),
         "compliance": compliance_ladder(record, accuracy_runs),
@@ -458,16 +458,16 @@ def _scaling(
     fleet = [r for r in tabulated if r.get("fleet_mode") == "fleet"]
     out = []
     for (label, metric), records in _by_scenario_and_metric(fleet).items():
-        if records[0]["headline"]["unit"] == "ns":
+        if not is_throughput(records[0]["headline"]):
             continue  # latencies do not add up across hosts
         out.append(_scaling_entry(label, metric, records, groups, fleet, settings, limits))
     return out
 
 
 def _scaling_entry(label, metric, records, groups, fleet, settings, limits) -> dict[str, t.Any]:
-    by_repeat: dict[t.Any, dict[str, float]] = {}
+    by_repeat: dict[t.Any, dict[str, dict[str, t.Any]]] = {}
     for record in records:
-        by_repeat.setdefault(record.get("repeat"), {})[record["host"]] = float(record["headline"]["value"])
+        by_repeat.setdefault(record.get("repeat"), {})[record["host"]] = record["headline"]
     hosts = sorted({r["host"] for r in fleet if scenario_label(r) == label})
     complete = {rep: vals for rep, vals in by_repeat.items() if set(vals) == set(hosts)}
     single_hosts: dict[str, dict[str, t.Any]] = {}
@@ -483,7 +483,7 @@ def _scaling_entry(label, metric, records, groups, fleet, settings, limits) -> d
         entry["verdict"] = ("cannot be computed: " + (f"no VALID single-host result for {', '.join(missing)}" if missing
                             else "no fleet run in which every host finished VALID"))
         return entry
-    totals = Sample([sum(vals.values()) for vals in complete.values()])
+    totals = Sample([t.cast(float, fleet_total(headlines.values())) for headlines in complete.values()])
     single_sum = sum(single_hosts[h]["median"] for h in hosts)
     efficiency = totals.median / single_sum
     fleet_noise = pooled_noise([totals], settings)

@@ -15,6 +15,7 @@ from tests.pytest_plugins.report import (
     TEMPLATE_GPU,
     TEMPLATE_HOST,
     hostile_values,
+    scale_throughput,
 )
 
 FILTERS = FilterModule().filters()
@@ -112,8 +113,7 @@ def fleet_report_html(tmp_path, parsed_corpus_run):
                                    "cuda_driver_version": "12.2" if slow else "12.8"}}
             for repeat, jitter in ((1, 0.995), (2, 1.005)):
                 scale = (slow_scale if slow else 1.0) * jitter * (1 + (index % 11) * 0.001)
-                records.append({**server, "host": host, "repeat": repeat, "run_id": run_id,
-                                "headline": {**server["headline"], "value": server["headline"]["value"] * scale}})
+                records.append(scale_throughput({**server, "host": host, "repeat": repeat, "run_id": run_id}, scale))
         return {"schema_version": 1, "run_id": run_id, "records": records, "hosts": hosts}
 
     html = fleet_report(run("after", 0.6), baseline=run("before", 1.0), tolerance_pct=5)["html"]

@@ -8,7 +8,7 @@ import pytest
 
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_document import report_data
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_render import render_html, render_json, render_markdown
-from tests.pytest_plugins.report import L02_SERVER
+from tests.pytest_plugins.report import L02_SERVER, scale_throughput
 
 HOSTS = 60
 SLOW = ("node-017", "node-042")
@@ -27,7 +27,7 @@ def fleet(parsed_corpus_run):
             for repeat, jitter in ((1, 0.995), (2, 1.005)):
                 record = parsed_corpus_run(L02_SERVER)
                 scale = (slow_scale if slow else 1.0) * jitter * (1 + (index % 7) * 0.001)
-                record["headline"]["value"] *= scale
+                scale_throughput(record, scale)
                 record.update(host=host, repeat=repeat, run_id=run_id)
                 records.append(record)
         return {"schema_version": 1, "run_id": run_id, "records": records, "hosts": hosts}
@@ -115,7 +115,7 @@ def test_above_the_threshold_a_slow_host_named_like_markup_stays_text(parsed_cor
         host = hostile if index == 3 else f"node-{index:03d}"
         for repeat, jitter in ((1, 0.995), (2, 1.005)):
             record = parsed_corpus_run(L02_SERVER)
-            record["headline"]["value"] *= (0.6 if index == 3 else 1.0) * jitter * (1 + (index % 7) * 0.001)
+            scale_throughput(record, (0.6 if index == 3 else 1.0) * jitter * (1 + (index % 7) * 0.001))
             record.update(host=host, repeat=repeat, run_id="hostile")
             records.append(record)
     report = report_data({"schema_version": 1, "run_id": "hostile", "records": records, "hosts": {}})
