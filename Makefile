@@ -45,7 +45,7 @@ demo: setup ## the main job on the embedded default: localhost, vLLM CPU, tiny m
 	$(BIN)/ansible-playbook benchmark.yml -i inventory/localhost
 
 test: setup ## every suite: lint, sanity, docs, importer, unit, integration
-	$(MAKE) lint docs-check importer sanity
+	$(MAKE) lint docs-check importer sanity gpu-requirements
 	@mkdir -p tests/output
 	$(BIN)/pytest tests --junitxml=tests/output/pytest-junit.xml --durations=25
 

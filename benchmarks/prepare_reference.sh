@@ -1,24 +1,54 @@
 #!/usr/bin/env bash
-# Extract the MLCommons llama3.1-8b reference harness from a local mirror of
+# Extract the MLCommons llama3.1-8b reference harness from a git mirror of
 # mlcommons/inference into .cache/mlcommons-ref/ and patch it just enough to start on
 # vLLM 0.32's CPU build. Nothing extracted here is committed (.cache/ is git-ignored).
 #
+# The mirror is FLEETBENCH_MLCOMMONS_MIRROR when set (a git directory: a bare repository or a
+# clone's .git), else a shallow bare clone under .cache/ (FLEETBENCH_CACHE_DIR), made here from
+# FLEETBENCH_MLCOMMONS_URL (the public repository) the first time the network allows it.
+#
 # Exit 0 with the patched copy in place, or exit 0 with the single line
-# "reference not available: <why>" when no mirror exists (CI has no GitHub access):
-# the benchmark then reports those rows as not available.
+# "reference not available: <why>" when there is no mirror and none could be cloned (CI has no
+# GitHub access): the benchmark then reports those rows as not available.
 # Exit 1 when a patch no longer applies (upstream changed): the message names the patch.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-mirror="${FLEETBENCH_MLCOMMONS_MIRROR:-/work/.mirror/mlcommons+inference/repo}"
-dest="${FLEETBENCH_REFERENCE_DIR:-$repo_root/.cache/mlcommons-ref}"
+cache="${FLEETBENCH_CACHE_DIR:-$repo_root/.cache}"
+default_mirror="$cache/mlcommons-inference.git"
+mirror="${FLEETBENCH_MLCOMMONS_MIRROR:-$default_mirror}"
+url="${FLEETBENCH_MLCOMMONS_URL:-https://github.com/mlcommons/inference.git}"
+dest="${FLEETBENCH_REFERENCE_DIR:-$cache/mlcommons-ref}"
 ref_path="language/llama3.1-8b"
 vllm_python="${FLEETBENCH_VLLM_PYTHON:-$repo_root/.venv-vllm/bin/python}"
 
-if ! git --git-dir="$mirror" rev-parse --verify -q HEAD >/dev/null 2>&1; then
-  echo "reference not available: no git mirror of mlcommons/inference at $mirror"
-  rm -rf "$dest"
-  exit 0
+has_head() { git --git-dir="$1" rev-parse --verify -q HEAD >/dev/null 2>&1; }
+
+# clone_mirror: the default mirror, cloned once; one commit, and no blob over 1 MiB (the
+# reference's files are small; a later archive fetches any missing blob it needs).
+clone_mirror() {
+  local partial="$default_mirror.partial"
+  rm -rf "$partial"
+  mkdir -p "$(dirname "$default_mirror")"
+  if GIT_TERMINAL_PROMPT=0 timeout 600 git clone -q --bare --depth 1 --filter=blob:limit=1m "$url" "$partial" 2>/dev/null; then
+    mv "$partial" "$default_mirror"
+  else
+    rm -rf "$partial"
+    return 1
+  fi
+}
+
+if ! has_head "$mirror"; then
+  if [[ -n "${FLEETBENCH_MLCOMMONS_MIRROR:-}" ]]; then
+    why="no git mirror of mlcommons/inference at $mirror"
+  elif ! clone_mirror; then
+    why="no git mirror of mlcommons/inference at $mirror, and cloning $url failed (no network?): set FLEETBENCH_MLCOMMONS_MIRROR"
+  fi
+  if ! has_head "$mirror"; then
+    echo "reference not available: ${why:-no git mirror of mlcommons/inference at $mirror}"
+    rm -rf "$dest"
+    exit 0
+  fi
 fi
 commit="$(git --git-dir="$mirror" rev-parse HEAD)"
 

@@ -14,3 +14,14 @@ preflight: setup-controller ## run the drift gate on INVENTORY (default: the loc
 
 bench-preflight: setup-controller ## time drift_report (500 hosts), XML parsing and preflight on 20 stand-in hosts (updates BENCHMARKS.md)
 	$(BIN)/python benchmarks/bench_preflight.py
+
+.PHONY: gpu-check gpu-requirements test-gpu-install
+
+gpu-check: ## on a machine with an NVIDIA GPU: NVML and nvidia-smi agree, telemetry sees a load (no network; JSON in tests/output)
+	$(PYTHON) scripts/gpu_check.py
+
+gpu-requirements: setup-controller ## resolve the GPU hosts' requirement set against PyPI, metadata only (fails on conflicting pins)
+	bash scripts/check-gpu-requirements.sh
+
+test-gpu-install: setup ## install the CUDA build of vLLM through harness_deploy for real; the harness must say no GPU in one line (~15 min)
+	$(BIN)/pytest -m gpu_install tests/integration/benchmark/test_gpu_install.py

@@ -24,3 +24,7 @@ test-harness: setup-controller setup-harness ## harness unit + real vLLM CPU/Loa
 harness-quick-run: tiny-dataset ## one quick-profile run on the tiny model (HARNESS_SCENARIO, HARNESS_MODE) into results/harness-quick/
 	VLLM_CPU_KVCACHE_SPACE=$${VLLM_CPU_KVCACHE_SPACE:-1} $(HARNESS) run --scenario $(HARNESS_SCENARIO) --mode $(HARNESS_MODE) \
 	  --model $(TINY_MODEL) --dataset $(TINY_DATASET) --profile quick --output results/harness-quick/$(HARNESS_SCENARIO)/$(HARNESS_MODE)
+
+.PHONY: bench-telemetry
+bench-telemetry: tiny-dataset ## telemetry on vs off, ABBA rounds of a quick Offline run: throughput difference and sampler CPU (updates BENCHMARKS.md)
+	$(BIN)/python benchmarks/bench_telemetry.py

@@ -5,6 +5,7 @@ test-report: setup-controller ## report tests: incident replays, callback + role
 	$(BIN)/pytest tests/unit/plugins/module_utils/test_report_incidents.py \
 	  tests/unit/plugins/module_utils/test_report_compare.py tests/unit/plugins/module_utils/test_report_stats.py \
 	  tests/unit/plugins/module_utils/test_report_collector.py tests/unit/plugins/filter/test_report_filters.py \
+	  tests/unit/plugins/module_utils/test_report_fleet_view.py \
 	  tests/integration/report
 
 report: setup-controller ## render results/$(RUN_ID)/report.{md,html,json} again; BASELINE=results/<id>/results.json adds A/B
@@ -13,5 +14,5 @@ report: setup-controller ## render results/$(RUN_ID)/report.{md,html,json} again
 	  -e fleetbench_run_id=$(RUN_ID) -e fleetbench_report_results_dir=$(CURDIR)/results \
 	  -e fleetbench_report_baseline=$(BASELINE)
 
-bench-report: setup-controller ## time the report for a 200-host fleet with repeats and a baseline (updates BENCHMARKS.md)
-	$(BIN)/python benchmarks/bench_report.py
+bench-report: setup-controller ## time the report for a 1,000-host fleet with repeats and a baseline run; BEFORE=<git ref> times that code side by side (updates BENCHMARKS.md)
+	$(BIN)/python benchmarks/bench_report.py $(if $(BEFORE),--before $(BEFORE))

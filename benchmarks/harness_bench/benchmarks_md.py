@@ -164,8 +164,9 @@ def render_section(context: dict, offline: OfflineComparison, server: dict[str, 
         "",
         "### What the MLCommons reference needed to start on vLLM 0.32 CPU",
         "",
-        "`benchmarks/prepare_reference.sh` extracts `language/llama3.1-8b` from a local mirror of "
-        "mlcommons/inference into `.cache/mlcommons-ref/` (never committed) and applies, with sed:",
+        "`benchmarks/prepare_reference.sh` extracts `language/llama3.1-8b` from a git clone of "
+        "mlcommons/inference (made under `.cache/` when the network allows, or `FLEETBENCH_MLCOMMONS_MIRROR`) "
+        "into `.cache/mlcommons-ref/` (never committed) and applies, with sed:",
         "",
         *[f"{number}. {text}" for number, text in enumerate(patches, 1)],
         "",

@@ -8,7 +8,8 @@ type: aggregate
 short_description: Collect fleetbench benchmark results live, write results.json and JUnit XML
 version_added: 0.1.0
 description:
-  - Recognises the result records that C(fleetbench.llm.loadgen_result) returns under C(loadgen),
+  - Recognises the result records that C(fleetbench.llm.loadgen_result) returns under C(loadgen)
+    (complete when the task passed C(run_id), as the run role does, and then taken at once),
     and the host facts C(fleetbench_gpu) and C(fleetbench_host_fingerprint), as tasks finish
     (the hand-off is written down in docs/contract/report-inputs.md).
   - Prints one line per finished run (host, scenario, mode, VALID/INVALID, headline metric,
@@ -132,9 +133,10 @@ class CallbackModule(CallbackBase):
         self._collector = TaskResultCollector()
         self._output_dir = "results"
         self._formats = ["json", "junit"]
+        # The options' defaults live in DOCUMENTATION; set_options() reads them before any hook runs.
         self._baseline = None
-        self._tolerance_pct = 5.0
-        self._confidence = 0.95
+        self._tolerance_pct = None
+        self._confidence = None
 
     def set_options(self, task_keys=None, var_options=None, direct=None):
         super().set_options(task_keys=task_keys, var_options=var_options, direct=direct)

@@ -10,17 +10,19 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_compare import compare_runs as _compare_runs
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_document import fleet_report as _fleet_report
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_fleet import ReportInputError
+from ansible_collections.fleetbench.llm.plugins.module_utils.report_fleet_view import SUMMARISE_ABOVE_HOSTS
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_render import RenderError
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_stats import CONFIDENCE, DEFAULT_NOISE_PCT, UNIFORM_WITHIN_PCT
 
 
 def fleet_report(results, baseline=None, tolerance_pct=None, default_noise_pct=DEFAULT_NOISE_PCT, confidence=CONFIDENCE,
-                 min_duration_s=None, min_samples=None, uniform_within_pct=UNIFORM_WITHIN_PCT):
+                 min_duration_s=None, min_samples=None, uniform_within_pct=UNIFORM_WITHIN_PCT,
+                 summarise_above_hosts=SUMMARISE_ABOVE_HOSTS):
     """{markdown, html, json, verdict} for a results document."""
     try:
         return _fleet_report(results, baseline=baseline, tolerance_pct=tolerance_pct, default_noise_pct=default_noise_pct,
                              confidence=confidence, min_duration_s=min_duration_s, min_samples=min_samples,
-                             uniform_within_pct=uniform_within_pct)
+                             uniform_within_pct=uniform_within_pct, summarise_above_hosts=summarise_above_hosts)
     except (ReportInputError, RenderError, RuntimeError, TypeError, ValueError) as exc:
         raise AnsibleFilterError(f"fleet_report: {exc}") from exc
 

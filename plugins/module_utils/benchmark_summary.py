@@ -10,7 +10,7 @@ import os
 import typing as t
 
 from ansible_collections.fleetbench.llm.plugins.module_utils.atomic_file import write_atomically
-from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import ResultRecord
+from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import ResultRecord, fleet_total
 
 RESULTS_FILE = "benchmark.json"
 
@@ -24,43 +24,54 @@ def summarize(
     host_failures: list[dict],
     finished_hosts: list[str],
 ) -> dict[str, t.Any]:
+    """`records` as the module returned them; they are read as ResultRecords and written back unchanged."""
+    typed = _typed(records)
     failures_by_host = _host_failure_lines(hosts, run_failures, host_failures, finished_hosts)
     summary = {
         "run_id": run_id,
         "fleet_mode": fleet_mode,
-        "hosts": {host: _host_state(host, records, failures_by_host, host_failures) for host in hosts},
+        "hosts": {host: _host_state(host, typed, failures_by_host, host_failures) for host in hosts},
         "failed_hosts": [host for host in hosts if failures_by_host.get(host)],
         "failure_lines": {host: lines for host, lines in failures_by_host.items() if lines},
         "run_failures": run_failures,
         "host_failures": host_failures,
-        "headlines": {host: [_headline(r) for r in records if r.get("host") == host] for host in hosts},
+        "headlines": {host: [_headline(r) for r in typed if r.host == host] for host in hosts},
         "records": records,
     }
     if fleet_mode == "fleet":
-        summary["fleet_totals"] = fleet_totals(records, hosts)
+        summary["fleet_totals"] = _fleet_totals(typed, hosts)
     return summary
 
 
 def fleet_totals(records: list[dict], hosts: list[str]) -> list[dict]:
     """Per scenario x mode x repeat: the sum over hosts whose run is final, the per-host values
     it sums, and the hosts that are missing from it (a partial sum is labelled, never hidden)."""
-    groups: dict[tuple, list[dict]] = {}
+    return _fleet_totals(_typed(records), hosts)
+
+
+def _typed(records: list[dict]) -> list[ResultRecord]:
+    # Not validated: a record the module wrote is valid, and one that is not must not cost the summary.
+    return [ResultRecord.from_dict(record, validate=False) for record in records]
+
+
+def _fleet_totals(records: list[ResultRecord], hosts: list[str]) -> list[dict]:
+    groups: dict[tuple, list[ResultRecord]] = {}
     for record in records:
-        if record.get("mode") != "performance":
+        if record.mode != "performance":
             continue
-        key = (record.get("scenario_label") or record.get("scenario"), record.get("repeat"))
-        groups.setdefault(key, []).append(record)
+        groups.setdefault((record.label, record.repeat), []).append(record)
     totals = []
     for (scenario, repeat), members in sorted(groups.items(), key=lambda item: (str(item[0][0]), item[0][1] or 0)):
-        final = [r for r in members if _is_final(r) and _headline_value(r) is not None]
-        per_host = {r["host"]: _headline_value(r) for r in final}
-        units = sorted({(r.get("headline") or {}).get("unit") for r in final} - {None})
+        final = {r.host: t.cast(dict, r.headline) for r in members if r.is_final and r.headline is not None}
+        per_host = {host: float(headline["value"]) for host, headline in final.items()}
+        units = sorted({h["unit"] for h in final.values()})
+        total = fleet_total(final.values())
         totals.append({
             "scenario": scenario,
             "repeat": repeat,
-            "metric": (final[0].get("headline") or {}).get("name") if final else None,
+            "metric": next(iter(final.values()))["name"] if final else None,
             "unit": units[0] if len(units) == 1 else None,
-            "total": round(sum(per_host.values()), 6) if per_host and _summable(final) else None,
+            "total": None if total is None else round(total, 6),
             "per_host": per_host,
             "mean_per_host": round(sum(per_host.values()) / len(per_host), 6) if per_host else None,
             "hosts_counted": sorted(per_host),
@@ -92,39 +103,25 @@ def _host_failure_lines(hosts, run_failures, host_failures, finished_hosts) -> d
     return lines
 
 
-def _host_state(host, records, failures_by_host, host_failures) -> dict:
-    mine = [r for r in records if r.get("host") == host]
+def _host_state(host, records: list[ResultRecord], failures_by_host, host_failures) -> dict:
+    mine = [r for r in records if r.host == host]
     stage = next((f.get("stage") for f in host_failures if f.get("host") == host), None)
     return {
         "status": "failed" if failures_by_host.get(host) else "ok",
         "failed_stage": stage,
         "runs_recorded": len(mine),
-        "runs_final": sum(1 for r in mine if _is_final(r)),
+        "runs_final": sum(1 for r in mine if r.is_final),
         "failures": failures_by_host.get(host, []),
     }
 
 
-def _headline(record: dict) -> dict:
+def _headline(record: ResultRecord) -> dict:
     return {
-        "scenario": record.get("scenario_label") or record.get("scenario"),
-        "mode": record.get("mode"),
-        "repeat": record.get("repeat"),
-        "status": record.get("status"),
-        "valid": record.get("valid"),
-        "headline": record.get("headline"),
-        "log_dir": (record.get("source") or {}).get("dir"),
+        "scenario": record.label,
+        "mode": record.mode,
+        "repeat": record.repeat,
+        "status": record.status,
+        "valid": record.valid,
+        "headline": record.headline,
+        "log_dir": record.source.get("dir"),
     }
-
-
-def _is_final(record: dict) -> bool:
-    return ResultRecord.from_dict(record, validate=False).is_final
-
-
-def _headline_value(record: dict) -> float | None:
-    value = (record.get("headline") or {}).get("value")
-    return float(value) if isinstance(value, (int, float)) else None
-
-
-def _summable(records: list[dict]) -> bool:
-    # Throughputs add up across hosts; latencies do not.
-    return all("per_second" in str((r.get("headline") or {}).get("name", "")) for r in records)

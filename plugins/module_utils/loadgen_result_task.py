@@ -16,6 +16,20 @@ TOP_LEVEL_KEYS = ("valid", "scenario", "mode", "samples_per_second", "tokens_per
 
 
 @dataclasses.dataclass
+class RunIdentity:
+    """What names one run of the matrix; the parser cannot read it from the logs.
+
+    None leaves the parser's value: `scenario_label` defaults to the one in fleetbench_run.json.
+    """
+
+    host: str | None = None
+    run_id: str | None = None
+    repeat: int | None = None
+    scenario_label: str | None = None
+    fleet_mode: str | None = None
+
+
+@dataclasses.dataclass
 class TaskOutcome:
     """Module result keys, warnings to show, and the failure message (None: success)."""
 
@@ -24,17 +38,13 @@ class TaskOutcome:
     failure: str | None = None
 
 
-def not_final_reason(record: dict[str, t.Any]) -> str:
-    """One line saying why a record is not final."""
-    reasons = [f"status is {record['status']}"] if record["status"] != "complete" else []
-    if record.get("lost_samples"):
-        reasons.append(f"{record['lost_samples']} samples lost")
-    if record["problems"]:
-        reasons.append(f"{len(record['problems'])} problem(s) reading the logs")
-    return ", ".join(reasons) or "not final"
-
-
-def run_loadgen_result(path: str, benchmark: str | None, stale_after: int, require_complete: bool) -> TaskOutcome:
+def run_loadgen_result(
+    path: str,
+    benchmark: str | None,
+    stale_after: int,
+    require_complete: bool,
+    identity: RunIdentity | None = None,
+) -> TaskOutcome:
     try:
         record = parse_result_dir(path, benchmark, stale_after_s=stale_after or None)
     except LoadGenDirError as exc:
@@ -42,10 +52,19 @@ def run_loadgen_result(path: str, benchmark: str | None, stale_after: int, requi
     except Exception as exc:  # noqa: BLE001 - the parser's own bug still gets one line, never a traceback
         return TaskOutcome(result={"changed": False},
                            failure=f"{path}: cannot read this LoadGen folder ({type(exc).__name__}: {exc}); please report it as a fleetbench bug")
+    for name, value in dataclasses.asdict(identity or RunIdentity()).items():
+        if value is not None:
+            setattr(record, name, value)
     data = record.to_dict()
-    result = {"changed": False, "loadgen": data, **{key: data[key] for key in TOP_LEVEL_KEYS}}
+    result = {
+        "changed": False,
+        "loadgen": data,
+        **{key: data[key] for key in TOP_LEVEL_KEYS},
+        "not_final_reason": record.not_final_reason,
+        "run_failure": record.run_failure,
+    }
     outcome = TaskOutcome(result=result, warnings=problem_lines(record))
     if require_complete and not record.is_final:
         first = f": {outcome.warnings[0]}" if outcome.warnings else ""
-        outcome.failure = f"{path}: LoadGen result is not final ({not_final_reason(data)}){first}"
+        outcome.failure = f"{path}: LoadGen result is not final ({record.not_final_reason}){first}"
     return outcome

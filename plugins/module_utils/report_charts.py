@@ -18,6 +18,14 @@ try:
 except ImportError:  # pragma: no cover - reported by render_charts
     Figure = None
 
+from ansible_collections.fleetbench.llm.plugins.module_utils.report_fleet_charts import (
+    change_histogram,
+    configuration_groups,
+    percentile_boxes,
+    throughput_boxes,
+)
+from ansible_collections.fleetbench.llm.plugins.module_utils.report_fleet_view import summarised
+
 NS_PER_MS = 1e6
 _PERCENTILE_ORDER = ("min", "p50", "p90", "p95", "p97", "p99", "p99.9", "max")
 _PERCENTILE_X = {"min": 0, "p50": 50, "p90": 90, "p95": 95, "p97": 97, "p99": 99, "p99.9": 99.9, "max": 100}
@@ -31,8 +39,38 @@ def render_charts(report: t.Mapping[str, t.Any]) -> list[dict[str, str]]:
 
     # Labels are host names and scenario labels: plain text, never maths (`h1 $\\frac{$` is a host
     # name, not a formula). A context, so the settings do not leak into other users of matplotlib.
-    with matplotlib.rc_context({"svg.hashsalt": "fleetbench", "text.parse_math": False, "text.usetex": False}):
+    settings = {"svg.hashsalt": "fleetbench", "text.parse_math": False, "text.usetex": False}
+    if summarised(report):
+        # Text as SVG text, not glyph outlines: a reader's find-in-page reaches a host named in a chart.
+        with matplotlib.rc_context({**settings, "svg.fonttype": "none"}):
+            return _fleet_charts(report)
+    with matplotlib.rc_context(settings):
         return _all_charts(report)
+
+
+def _fleet_charts(report: t.Mapping[str, t.Any]) -> list[dict[str, str]]:
+    """The same charts for a fleet above the summary threshold: distributions, the hosts outside the band named."""
+    charts = []
+    by_configuration = configuration_groups(report["configuration"])
+    for index, group in enumerate(report.get("groups") or []):
+        charts.append(_chart(f"throughput-{index}", f"{group['scenario']}: {group['metric']} of {len(group['hosts'])} hosts "
+                             "by configuration, with the noise band and the hosts outside it", throughput_boxes, group,
+                             by_configuration))
+    rows = [r for r in report.get("rows") or [] if r.get("result") != "ERROR"]
+    for key, name in (("ttft_ns", "time to first token"), ("tpot_ns", "time per output token")):
+        per_host = _median_percentiles(rows, key)
+        if per_host:
+            charts.append(_chart(key, f"{name} (ms): p50 / p90 / p99 across hosts per scenario (median over repeats), "
+                                 "the highest host named", percentile_boxes, per_host))
+    per_host = _median_percentiles(rows, "latency_ns", _PERCENTILE_ORDER)
+    if any(len(values) >= 3 for values in per_host.values()):
+        charts.append(_chart("latency-distribution", "per-sample latency distribution (percentiles from the LoadGen log)",
+                             _latency_curve, per_host))
+    comparison = report.get("comparison")
+    if comparison and any(r["change_pct"] is not None for r in comparison.get("rows", [])):
+        charts.append(_chart("before-after", "change against the baseline per host and scenario, regressions named",
+                             change_histogram, comparison))
+    return charts
 
 
 def _all_charts(report: t.Mapping[str, t.Any]) -> list[dict[str, str]]:

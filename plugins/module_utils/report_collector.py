@@ -70,8 +70,9 @@ class TaskResultCollector:
         if isinstance(facts.get(RECORDS_FACT), list):
             candidates.extend(r for r in facts[RECORDS_FACT] if isinstance(r, t.Mapping))
         record = task_result.get("loadgen")
-        # A bare loadgen_result record has no run_id: the run role's record with host, run_id and
-        # repeat (RECORDS_FACT) follows; taking both would count one run twice.
+        # The module's record is complete when the task passed run_id (the run role does) and is
+        # taken at once; RECORDS_FACT delivers the same record again, which replaces, never adds.
+        # One without run_id belongs to no run unless this callback was given one.
         if isinstance(record, t.Mapping) and "schema_version" in record and (record.get("run_id") or self.explicit_run_id):
             candidates.append(record)
         return [r for r in (self.add_record(host, c) for c in candidates) if r is not None]

@@ -42,10 +42,12 @@ def compare_runs(
     default_noise_pct: float = DEFAULT_NOISE_PCT,
     confidence: float = CONFIDENCE,
 ) -> dict[str, t.Any]:
-    after, before = _samples(current), _samples(baseline)
-    measured_after = [r for r in normalised_records(current) if is_measurement(r)]
-    measured_before = [r for r in normalised_records(baseline) if is_measurement(r)]
+    records_after, records_before = normalised_records(current), normalised_records(baseline)
+    measured_after = [r for r in records_after if is_measurement(r)]
+    measured_before = [r for r in records_before if is_measurement(r)]
+    after, before = _samples(measured_after), _samples(measured_before)
     settings = NoiseSettings(float(default_noise_pct), float(confidence))
+    configs_after, configs_before = _configs(current), _configs(baseline)
     rows, detectable, methods = [], [], []
     for group in sorted({key[1:] for key in set(before) | set(after)}):
         group_before = {k[0]: v for k, v in before.items() if k[1:] == group}
@@ -57,7 +59,7 @@ def compare_runs(
         telemetry_after = telemetry_by_host(r for r in measured_after if scenario_label(r) == group[0])
         for host in sorted(set(group_before) | set(group_after)):
             rows.append(_row((host, *group), group_before.get(host), group_after.get(host), tests.get(host),
-                             noise.measured, tolerance_pct, current, baseline))
+                             noise.measured, tolerance_pct, configs_after.get(host, {}), configs_before.get(host, {})))
             rows[-1]["measured_changes"] = cause_changes(host, telemetry_before, telemetry_after)
         detectable.append(_detectable(group, noise, settings, group_before, group_after, len(tests)))
         methods.append(_method(noise, settings, len(tests)))
@@ -72,7 +74,7 @@ def compare_runs(
         "rows": rows,
         "regressions": regressions,
         "passed": not regressions,
-        "consistency": server_offline_checks(normalised_records(current), settings.default_pct),
+        "consistency": server_offline_checks(records_after, settings.default_pct),
     }
 
 
@@ -106,30 +108,35 @@ def _typical_runs(samples: t.Iterable[Sample]) -> int:
     return runs[len(runs) // 2] if runs else 0
 
 
-def _samples(results: t.Mapping[str, t.Any]) -> dict[tuple[str, str, str, str], Sample]:
+def _samples(measured: list[dict[str, t.Any]]) -> dict[tuple[str, str, str, str], Sample]:
+    """Each host's single-host values per scenario and metric; fleet runs are compared by the scaling section."""
     samples: dict[tuple[str, str, str, str], Sample] = {}
-    for record in normalised_records(results):
-        if is_measurement(record) and record.get("fleet_mode", "per_host") != "fleet":
+    for record in measured:
+        if record.get("fleet_mode", "per_host") != "fleet":
             headline = record["headline"]
             key = (record["host"], scenario_label(record), headline["name"], headline["unit"])
             samples.setdefault(key, Sample([])).values.append(float(headline["value"]))
     return samples
 
 
-def _config(results: t.Mapping[str, t.Any], host: str) -> dict[str, t.Any]:
-    facts = (results.get("hosts") or {}).get(host) or {}
-    run_info = None
+def _configs(results: t.Mapping[str, t.Any]) -> dict[str, dict[str, t.Any]]:
+    """Each host's configuration from its facts and its last record's run_info, in one pass over
+    the records (one pass per host made a 1,000-host A/B quadratic: a minute of CPU)."""
+    run_infos: dict[str, t.Any] = {}
     for record in results.get("records") or []:
-        if isinstance(record, t.Mapping) and record.get("host") == host and record.get("run_info"):
-            run_info = record["run_info"]
-    return host_configuration(facts.get("gpu"), facts.get("fingerprint"), run_info)
+        if isinstance(record, t.Mapping) and record.get("run_info"):
+            run_infos[record.get("host")] = record["run_info"]
+    facts = results.get("hosts") or {}
+    return {host: host_configuration((facts.get(host) or {}).get("gpu"), (facts.get(host) or {}).get("fingerprint"),
+                                     run_infos.get(host))
+            for host in set(run_infos) | set(facts)}
 
 
-def _row(key, before: Sample | None, after: Sample | None, test, measured, tolerance_pct, current, baseline) -> dict[str, t.Any]:
+def _row(key, before: Sample | None, after: Sample | None, test, measured, tolerance_pct, config_after, config_before) -> dict[str, t.Any]:
     host, label, metric, unit = key
     changed = [
         {"label": d["label"], "before": d["other"], "after": d["value"]}
-        for d in differences(_config(current, host), _config(baseline, host))
+        for d in differences(config_after, config_before)
     ]
     row: dict[str, t.Any] = {
         "host": host, "scenario": label, "metric": metric, "unit": unit,

@@ -15,34 +15,36 @@ import typing as t
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_format import number
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_honesty import is_measurement
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_stats import DEFAULT_NOISE_PCT, Sample
+from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import RecordLike, ResultRecord, as_record
 
 STREAMING = ("Server", "Interactive")
 LIKELY_CAUSES = ("cache reuse across queries (prefix cache on, or prompts repeated within the run)",
                  "an Offline run too short to fill the batch", "warm-up or other load during the Offline run")
 
 
-def server_offline_checks(records: list[t.Mapping[str, t.Any]],
+def server_offline_checks(records: t.Iterable[RecordLike],
                           default_noise_pct: float = DEFAULT_NOISE_PCT) -> list[dict[str, t.Any]]:
     """One check per host and streaming scenario that has an Offline result to compare with."""
-    samples = _samples(records)
+    typed = [as_record(r) for r in records]
+    samples = _samples(typed)
+    by_run: dict[tuple[t.Any, t.Any], list[ResultRecord]] = {}
+    for record in typed:  # grouped once: a scan of every record per host was quadratic in the fleet
+        by_run.setdefault((record.host, record.label), []).append(record)
     checks = []
     for (host, label), server in sorted(samples.items()):
         offline = samples.get((host, "Offline"))
         if label in STREAMING and offline is not None:
-            checks.append(_check(host, label, server, offline, default_noise_pct, _reuse(records, host, label)))
+            checks.append(_check(host, label, server, offline, default_noise_pct, _reuse(by_run.get((host, label), []))))
     return checks
 
 
-def _samples(records: list[t.Mapping[str, t.Any]]) -> dict[tuple[str, str], Sample]:
+def _samples(records: list[ResultRecord]) -> dict[tuple[str, str], Sample]:
     samples: dict[tuple[str, str], Sample] = {}
     for record in records:
-        if not is_measurement(record) or record.get("fleet_mode", "per_host") == "fleet":
+        headline = record.headline
+        if not is_measurement(record) or record.fleet_mode == "fleet" or headline is None or headline["unit"] != "tokens/s":
             continue
-        headline = record["headline"]
-        if headline.get("unit") != "tokens/s":
-            continue
-        label = record.get("scenario_label") or record.get("scenario")
-        samples.setdefault((record["host"], label), Sample([])).values.append(float(headline["value"]))
+        samples.setdefault((str(record.host), str(record.label)), Sample([])).values.append(float(headline["value"]))
     return samples
 
 
@@ -65,14 +67,12 @@ def _check(host: str, label: str, server: Sample, offline: Sample, default_pct: 
             "above_pct": above_pct, "margin_pct": margin, "flagged": flagged, "text": text}
 
 
-def _reuse(records: list[t.Mapping[str, t.Any]], host: str, label: str) -> list[str]:
-    """The engine rung's own words, where the Server run recorded cross-query reuse."""
+def _reuse(records: list[ResultRecord]) -> list[str]:
+    """The engine rung's own words, where one host's Server runs (`records`) recorded cross-query reuse."""
     reasons = []
     for record in records:
-        if record.get("host") != host or (record.get("scenario_label") or record.get("scenario")) != label:
-            continue
-        for rung in (record.get("compliance") or {}).get("rungs") or []:
+        for rung in (record.compliance or {}).get("rungs") or []:
             if rung.get("rung") == "engine" and rung.get("passed") is False and "across queries" in str(rung.get("reason")):
                 reasons.append(f"recorded: {rung['reason']}")
-        reasons.extend(f"recorded: {w}" for w in record.get("warnings") or [] if "each prompt issued" in str(w))
+        reasons.extend(f"recorded: {w}" for w in record.warnings or [] if "each prompt issued" in str(w))
     return sorted(set(reasons))

@@ -8,6 +8,7 @@ import typing as t
 
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_compare import compare_runs
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_fleet import build_report
+from ansible_collections.fleetbench.llm.plugins.module_utils.report_fleet_view import SUMMARISE_ABOVE_HOSTS
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_format import not_a_number
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_honesty import Thresholds
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_render import (
@@ -33,8 +34,13 @@ def report_data(
     min_samples: int | None = None,
     generated_at: str | None = None,
     uniform_within_pct: float = UNIFORM_WITHIN_PCT,
+    summarise_above_hosts: int = SUMMARISE_ABOVE_HOSTS,
 ) -> dict[str, t.Any]:
-    """The report dict, with the A/B comparison and the gate verdict when a baseline is given."""
+    """The report dict, with the A/B comparison and the gate verdict when a baseline is given.
+
+    Above `summarise_above_hosts` hosts the Markdown and HTML show the fleet's distribution and
+    the hosts outside the band instead of a row per host (report_fleet_view); the dict keeps all.
+    """
     limits = Thresholds()
     if min_duration_s is not None:
         limits.min_duration_s = float(min_duration_s)
@@ -45,6 +51,7 @@ def report_data(
     baseline = with_non_finite_named(baseline) if baseline else baseline
     reference = build_report(baseline, settings, limits)["groups"] if baseline else None
     report = build_report(results, settings, limits, generated_at, reference)
+    report["presentation"] = {"summarise_above_hosts": int(summarise_above_hosts)}
     if baseline:
         comparison = compare_runs(results, baseline, None if tolerance_pct is None else float(tolerance_pct),
                                   settings.default_pct, settings.confidence)

@@ -31,7 +31,6 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.report_honesty impo
     invalid_reasons,
     is_measurement,
     is_tabulated,
-    lost_samples,
     record_errors,
     representativeness,
     validity_label,
@@ -63,7 +62,12 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.report_stats import
     combined_uncertainty,
     pooled_noise,
 )
-from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import headline_for, record_dict_errors
+from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import (
+    ResultRecord,
+    fleet_total,
+    is_throughput,
+    record_dict_errors,
+)
 
 REPORT_SCHEMA_VERSION = 1
 MAX_DIFFERENCES_IN_SENTENCE = 4
@@ -95,7 +99,8 @@ def build_report(
         _group_report(label, metric, recs, hosts_facts, settings, limits)
         for (label, metric), recs in _by_scenario_and_metric(per_host).items()
     ]
-    rows = [_row(r, limits, tabulated) for r in tabulated if r.get("mode") == "performance"]
+    accuracy_runs = _accuracy_runs(tabulated)
+    rows = [_row(r, limits, accuracy_runs) for r in tabulated if r.get("mode") == "performance"]
     report = {
         "schema_version": REPORT_SCHEMA_VERSION,
         "run": run_metadata(results, records, generated_at, rows),
@@ -128,16 +133,12 @@ def normalised_records(results: t.Mapping[str, t.Any]) -> list[dict[str, t.Any]]
 
 
 def _normalised(index: int, record: t.Any) -> dict[str, t.Any]:
-    problems = record_dict_errors(record)
+    """The record with the keys it derives (headline, lost_samples, is_final) as ResultRecord
+    computes them; a headline stored in the document is checked, never trusted."""
+    problems = record_dict_errors(record) or _headline_problems(record.get("headline"))
     if not problems:
-        record = dict(record)
-        if record.get("headline") is None:
-            record["headline"] = headline_for(
-                record.get("scenario"), record.get("mode"), record.get("samples_per_second"),
-                record.get("tokens_per_second"), bool(record.get("tokens_per_second_inferred")),
-                record.get("latency_ns"),
-            )
-        problems = _headline_problems(record.get("headline"))
+        typed = ResultRecord.from_dict(record, validate=False)
+        record = {**record, "headline": typed.headline, "lost_samples": typed.lost_samples, "is_final": typed.is_final}
     if problems:
         source = record if isinstance(record, t.Mapping) else {}
         return {"host": source.get("host") or f"record {index}", "scenario": source.get("scenario"),
@@ -199,13 +200,25 @@ def _compliance_text(rows: list[dict[str, t.Any]]) -> str:
     return "NOT compliant: " + "; ".join(text.removeprefix("not compliant: ") for text in missed)
 
 
-def compliance_ladder(record: t.Mapping[str, t.Any], records: list[dict[str, t.Any]]) -> dict[str, t.Any]:
+def _run_key(record: t.Mapping[str, t.Any]) -> tuple[t.Any, t.Any, str]:
+    return record.get("host"), record.get("run_id"), scenario_label(record)
+
+
+def _accuracy_runs(records: list[dict[str, t.Any]]) -> dict[tuple[t.Any, t.Any, str], list[dict[str, t.Any]]]:
+    """Accuracy runs by (host, run id, scenario), found once: a scan per performance run was quadratic in the fleet."""
+    found: dict[tuple[t.Any, t.Any, str], list[dict[str, t.Any]]] = {}
+    for record in records:
+        if record.get("mode") == "accuracy":
+            found.setdefault(_run_key(record), []).append(record)
+    return found
+
+
+def compliance_ladder(record: t.Mapping[str, t.Any],
+                      accuracy_runs: t.Mapping[tuple[t.Any, t.Any, str], list[dict[str, t.Any]]]) -> dict[str, t.Any]:
     """All five rungs for a performance run: rungs 1-4 from its record, rung 5 from the accuracy
-    runs of the same run id, host and scenario."""
+    runs of the same run id, host and scenario (`accuracy_runs`, from _accuracy_runs)."""
     rungs = effective_rungs(record)
-    accuracy = [r for r in records if r.get("mode") == "accuracy" and r.get("host") == record.get("host")
-                and r.get("run_id") == record.get("run_id") and scenario_label(r) == scenario_label(record)]
-    rungs.append(accuracy_rung(accuracy))
+    rungs.append(accuracy_rung(accuracy_runs.get(_run_key(record), [])))
     return {"rungs": rungs, "mlperf_compliant": compliant(rungs) is True, "text": ladder_text(rungs)}
 
 
@@ -237,7 +250,7 @@ def _percentiles(values: t.Mapping[str, t.Any] | None) -> dict[str, t.Any] | Non
     return {k: values.get(k) for k in ("p50", "p90", "p99")}
 
 
-def _row(record: t.Mapping[str, t.Any], limits: Thresholds, records: list[dict[str, t.Any]]) -> dict[str, t.Any]:
+def _row(record: t.Mapping[str, t.Any], limits: Thresholds, accuracy_runs) -> dict[str, t.Any]:
     headline = record.get("headline") or {}
     return {
         "host": record["host"],
@@ -256,10 +269,10 @@ def _row(record: t.Mapping[str, t.Any], limits: Thresholds, records: list[dict[s
         "latency_ns": record.get("latency_ns") or {},
         "samples_issued": record.get("samples_issued"),
         "samples_completed": record.get("samples_completed"),
-        "lost_samples": lost_samples(record),
+        "lost_samples": record["lost_samples"],
         "duration_s": record.get("duration_s"),
         "compliant": record.get("compliant"),
-        "compliance": compliance_ladder(record, records),
+        "compliance": compliance_ladder(record, accuracy_runs),
         "warnings": list(record.get("warnings") or []),
         "not_representative": representativeness(record, limits),
     }
@@ -333,6 +346,9 @@ def _group_report(
     noise = host_noise(logs)
     verdicts = compare_hosts(logs, noise, settings)
     configs = _host_configs(records, hosts_facts)
+    reasons: dict[str, set[str]] = {}
+    for record in records:
+        reasons.setdefault(record["host"], set()).update(representativeness(record, limits))
     hosts = []
     for host, sample in samples.items():
         verdict = verdicts[host]
@@ -349,7 +365,7 @@ def _group_report(
             "verdict": _verdict(verdict, lower_is_better),
             "uniformity": verdict.uniformity,
             "noise_set_apart": host in noise.set_apart,
-            "not_representative": sorted({reason for r in records if r["host"] == host for reason in representativeness(r, limits)}),
+            "not_representative": sorted(reasons.get(host, ())),
         })
     deviations = {h["host"]: h["deviation_pct"] or 0.0 for h in hosts}
     telemetry = telemetry_by_host(records)
@@ -442,16 +458,16 @@ def _scaling(
     fleet = [r for r in tabulated if r.get("fleet_mode") == "fleet"]
     out = []
     for (label, metric), records in _by_scenario_and_metric(fleet).items():
-        if records[0]["headline"]["unit"] == "ns":
+        if not is_throughput(records[0]["headline"]):
             continue  # latencies do not add up across hosts
         out.append(_scaling_entry(label, metric, records, groups, fleet, settings, limits))
     return out
 
 
 def _scaling_entry(label, metric, records, groups, fleet, settings, limits) -> dict[str, t.Any]:
-    by_repeat: dict[t.Any, dict[str, float]] = {}
+    by_repeat: dict[t.Any, dict[str, dict[str, t.Any]]] = {}
     for record in records:
-        by_repeat.setdefault(record.get("repeat"), {})[record["host"]] = float(record["headline"]["value"])
+        by_repeat.setdefault(record.get("repeat"), {})[record["host"]] = record["headline"]
     hosts = sorted({r["host"] for r in fleet if scenario_label(r) == label})
     complete = {rep: vals for rep, vals in by_repeat.items() if set(vals) == set(hosts)}
     single_hosts: dict[str, dict[str, t.Any]] = {}
@@ -467,7 +483,7 @@ def _scaling_entry(label, metric, records, groups, fleet, settings, limits) -> d
         entry["verdict"] = ("cannot be computed: " + (f"no VALID single-host result for {', '.join(missing)}" if missing
                             else "no fleet run in which every host finished VALID"))
         return entry
-    totals = Sample([sum(vals.values()) for vals in complete.values()])
+    totals = Sample([t.cast(float, fleet_total(headlines.values())) for headlines in complete.values()])
     single_sum = sum(single_hosts[h]["median"] for h in hosts)
     efficiency = totals.median / single_sum
     fleet_noise = pooled_noise([totals], settings)

@@ -12,6 +12,11 @@ import dataclasses
 import typing as t
 
 from ansible_collections.fleetbench.llm.plugins.module_utils.mlperf_compliance import effective_rungs
+from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import (
+    RecordLike,
+    ResultRecord,
+    as_record,
+)
 
 MIN_REPRESENTATIVE_DURATION_S = 60.0
 MIN_REPRESENTATIVE_SAMPLES = 100
@@ -23,73 +28,58 @@ class Thresholds:
     min_samples: int = MIN_REPRESENTATIVE_SAMPLES
 
 
-def lost_samples(record: t.Mapping[str, t.Any]) -> int | None:
-    issued, completed = record.get("samples_issued"), record.get("samples_completed")
-    if issued is None or completed is None:
-        return None
-    return issued - completed
-
-
-def is_tabulated(record: t.Mapping[str, t.Any]) -> bool:
+def is_tabulated(record: RecordLike) -> bool:
     """Only runs that finished may enter a table; anything else is withheld, never shown."""
-    return record.get("status") == "complete"
+    return as_record(record).finished
 
 
-def withheld_reason(record: t.Mapping[str, t.Any]) -> str:
-    status = record.get("status")
-    if status == "running":
+def withheld_reason(record: RecordLike) -> str:
+    typed = as_record(record)
+    if typed.status == "running":
         return "still running: numbers withheld until the run finishes"
-    if status == "partial":
+    if typed.status == "partial":
         return "cut off before LoadGen wrote its result: numbers withheld"
-    if status == "failed":
-        return "run failed" + _first_error(record)
-    if status == "unreadable":
-        return "unreadable result record" + _first_error(record)
-    return f"status {status!r}: numbers withheld"
+    if typed.status == "failed":
+        return "run failed" + _first_error(typed)
+    if typed.status == "unreadable":
+        return "unreadable result record" + _first_error(typed)
+    return f"status {typed.status!r}: numbers withheld"
 
 
-def _first_error(record: t.Mapping[str, t.Any]) -> str:
-    causes = list(record.get("errors") or []) + [p.get("message", "") for p in record.get("problems") or []]
+def _first_error(record: ResultRecord) -> str:
+    causes = list(record.errors or []) + [p.get("message", "") for p in record.problems or []]
     return f": {causes[0]}" if causes else ""
 
 
-def record_errors(record: t.Mapping[str, t.Any]) -> list[str]:
+def record_errors(record: RecordLike) -> list[str]:
     """What makes a finished record an error rather than a measurement."""
+    typed = as_record(record)
     # The record's own errors first: LoadGen's error events and the harness's failure. The
     # parser words lost samples there too ("... never completed"); say them once.
-    errors = [str(error) for error in record.get("errors") or []]
-    lost = lost_samples(record)
-    if lost and not any("never completed" in error for error in errors):
-        errors.append(
-            f"{record.get('samples_completed')} of {record.get('samples_issued')} samples completed ({lost} lost)"
-        )
-    errors.extend(f"unreadable result: {p.get('message')}" for p in record.get("problems") or [])
+    errors = [str(error) for error in typed.errors or []]
+    if typed.lost_samples and not any("never completed" in error for error in errors):
+        errors.append(f"{typed.samples_completed} of {typed.samples_issued} samples completed ({typed.lost_samples} lost)")
+    errors.extend(f"unreadable result: {p.get('message')}" for p in typed.problems or [])
     return errors
 
 
-def validity_label(record: t.Mapping[str, t.Any]) -> str:
-    if record_errors(record):
+def validity_label(record: RecordLike) -> str:
+    typed = as_record(record)
+    if record_errors(typed):
         return "ERROR"
-    if record.get("mode") != "performance":
-        return "n/a (accuracy run)" if record.get("mode") == "accuracy" else "n/a"
-    return {True: "VALID", False: "INVALID"}.get(record.get("valid"), "UNKNOWN")
+    if typed.mode != "performance":
+        return "n/a (accuracy run)" if typed.mode == "accuracy" else "n/a"
+    return {True: "VALID", False: "INVALID"}.get(typed.valid, "UNKNOWN")
 
 
-def invalid_reasons(record: t.Mapping[str, t.Any]) -> list[str]:
-    return [
-        r.get("message") or r.get("check") or "unspecified" for r in record.get("invalid_reasons") or []
-    ]
+def invalid_reasons(record: RecordLike) -> list[str]:
+    return [r.get("message") or r.get("check") or "unspecified" for r in as_record(record).invalid_reasons or []]
 
 
-def is_measurement(record: t.Mapping[str, t.Any]) -> bool:
+def is_measurement(record: RecordLike) -> bool:
     """A result whose headline may enter the fleet statistics: finished, VALID, nothing lost."""
-    return (
-        is_tabulated(record)
-        and record.get("mode") == "performance"
-        and record.get("valid") is True
-        and not record_errors(record)
-        and bool(record.get("headline"))
-    )
+    typed = as_record(record)
+    return typed.is_final and typed.mode == "performance" and typed.valid is True and typed.headline is not None
 
 
 def representativeness(record: t.Mapping[str, t.Any], limits: Thresholds) -> list[str]:

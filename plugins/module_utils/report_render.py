@@ -26,6 +26,7 @@ except ImportError:  # pragma: no cover - jinja2 comes with ansible-core
     jinja2 = None
 
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_charts import render_charts
+from ansible_collections.fleetbench.llm.plugins.module_utils.report_fleet_view import fleet_view
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_format import milliseconds, number, p_value, percent
 
 TEMPLATES = pathlib.Path(__file__).resolve().parent / "report_templates"
@@ -90,12 +91,13 @@ def _finalizer(html: bool) -> t.Callable[[t.Any], t.Any]:
 
 
 def render_markdown(report: t.Mapping[str, t.Any]) -> str:
-    return check_rendered("report.md", _environment(False).get_template("report.md.j2").render(r=report))
+    markdown = _environment(False).get_template("report.md.j2").render(r=report, v=fleet_view(report))
+    return check_rendered("report.md", markdown)
 
 
 def render_html(report: t.Mapping[str, t.Any]) -> str:
     charts = render_charts(report)
-    html = _environment(True).get_template("report.html.j2").render(r=report, charts=charts)
+    html = _environment(True).get_template("report.html.j2").render(r=report, v=fleet_view(report), charts=charts)
     return check_rendered("report.html", html, skip_svg=True)
 
 

@@ -18,6 +18,7 @@ SCHEMA_VERSION = 1
 SCENARIOS = ("Offline", "Server", "SingleStream", "MultiStream")
 MODES = ("performance", "accuracy", "submission", "find_peak_performance")
 STATUSES = ("complete", "partial", "failed", "running")
+FLEET_MODES = ("per_host", "fleet")
 PERCENTILE_KEYS = ("mean", "min", "max", "p50", "p90", "p95", "p97", "p99", "p99.9")
 
 # LoadGen reports the latency percentile that its scenario is judged on.
@@ -41,6 +42,7 @@ class ResultRecord:
     repeat: int | None = None
     benchmark: str | None = None
     scenario_label: str | None = None
+    fleet_mode: str = "per_host"
     sut_name: str | None = None
     test_datetime: str | None = None
     valid: bool | None = None
@@ -75,9 +77,44 @@ class ResultRecord:
         return self.samples_issued - self.samples_completed
 
     @property
+    def label(self) -> str | None:
+        """The scenario as the user asked for it (`Interactive`), else LoadGen's."""
+        return self.scenario_label or self.scenario
+
+    @property
+    def finished(self) -> bool:
+        """LoadGen finished and wrote its result: the record enters a table, as an error if it is not final."""
+        return self.status == "complete"
+
+    @property
     def is_final(self) -> bool:
         """True only for numbers fit for a final table: complete, readable, nothing lost."""
-        return self.status == "complete" and not self.problems and not self.lost_samples
+        return self.finished and not self.problems and not self.lost_samples
+
+    @property
+    def not_final_reason(self) -> str | None:
+        """One line saying why the record is not final; None when it is."""
+        if self.is_final:
+            return None
+        reasons = [] if self.finished else [f"status is {self.status}"]
+        if self.lost_samples:
+            reasons.append(f"{self.lost_samples} samples lost")
+        if self.problems:
+            reasons.append(f"{len(self.problems)} problem(s) reading the logs")
+        return ", ".join(reasons) or "not final"
+
+    @property
+    def run_failure(self) -> dict[str, str] | None:
+        """Why the run failed as {outcome, cause}: `invalid` when LoadGen judged it INVALID,
+        `incomplete` when LoadGen did not finish; None otherwise. Lost samples and problems in a
+        finished record are errors the report shows in its row, not run failures."""
+        if self.valid is False:
+            reasons = "; ".join(str(r.get("message", "")) for r in self.invalid_reasons)
+            return {"outcome": "invalid", "cause": f"LoadGen INVALID: {reasons or 'no reason given'}"}
+        if not self.finished:
+            problems = "; ".join(str(p.get("message", "")) for p in self.problems)
+            return {"outcome": "incomplete", "cause": f"result {self.status}: {problems or 'LoadGen did not finish'}"}
+        return None
 
     @property
     def headline(self) -> dict[str, t.Any] | None:
@@ -102,8 +139,13 @@ class ResultRecord:
     def from_dict(cls, data: t.Mapping[str, t.Any], validate: bool = True) -> ResultRecord:
         """Build a record from to_dict() output; derived keys in `data` are ignored.
 
-        Keys this schema version does not know are kept under `extra` rather than dropped.
+        Every consumer turns a dict into a record here, once, at its entry. Keys this schema
+        version does not know are kept under `extra` rather than dropped. A record of another
+        schema version is refused even without `validate`: its keys may mean something else.
         """
+        if isinstance(data, t.Mapping) and data.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
+            raise ResultRecordError(f"invalid result record: {_version_error(data['schema_version'])}; "
+                                    "read it with the fleetbench.llm release that wrote it")
         if validate:
             validate_record_dict(data)
         known = {f.name for f in dataclasses.fields(cls)}
@@ -116,6 +158,18 @@ class ResultRecord:
 
 
 _DERIVED_KEYS = ("headline", "lost_samples", "is_final")
+
+RecordLike = t.Union[ResultRecord, t.Mapping[str, t.Any]]
+
+
+def as_record(record: RecordLike) -> ResultRecord:
+    """The typed record, for rules that are handed a record or its dict (not validated: the
+    caller decided how to treat a malformed one); a record of another schema version raises."""
+    return record if isinstance(record, ResultRecord) else ResultRecord.from_dict(record, validate=False)
+
+
+def _version_error(version: t.Any) -> str:
+    return f"schema_version {version!r} is not supported (this code reads {SCHEMA_VERSION})"
 
 
 def headline_for(
@@ -143,6 +197,22 @@ def headline_for(
     if samples_per_second is not None:
         return {"name": f"{prefix}samples_per_second", "value": samples_per_second, "unit": "samples/s"}
     return None
+
+
+def is_throughput(headline: t.Mapping[str, t.Any] | None) -> bool:
+    """A headline that adds up across hosts: a rate, not a latency."""
+    return bool(headline) and t.cast(t.Mapping[str, t.Any], headline).get("unit") != "ns"
+
+
+def fleet_total(headlines: t.Iterable[t.Mapping[str, t.Any]]) -> float | None:
+    """The fleet's throughput: the sum of the hosts' headline values, each host counted once.
+
+    None when there is nothing to add or any headline is a latency: latencies do not add up.
+    """
+    headlines = list(headlines)
+    if not headlines or not all(is_throughput(h) for h in headlines):
+        return None
+    return sum(float(h["value"]) for h in headlines)
 
 
 def _is_number(value: t.Any) -> bool:
@@ -190,8 +260,8 @@ def record_dict_errors(data: t.Any) -> list[str]:
     errors = [msg for key, check, what in _TYPE_RULES if (msg := _check_type(data, key, check, what))]
     version = data.get("schema_version", SCHEMA_VERSION)
     if version != SCHEMA_VERSION:
-        errors.append(f"schema_version {version!r} is not supported (this code reads {SCHEMA_VERSION})")
-    for key, allowed in (("scenario", SCENARIOS), ("mode", MODES), ("status", STATUSES)):
+        errors.append(_version_error(version))
+    for key, allowed in (("scenario", SCENARIOS), ("mode", MODES), ("status", STATUSES), ("fleet_mode", FLEET_MODES)):
         value = data.get(key)
         if value is not None and value not in allowed:
             errors.append(f"'{key}' is {value!r}, expected one of {', '.join(allowed)}")

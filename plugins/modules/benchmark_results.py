@@ -131,6 +131,7 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.benchmark_summary i
     summarize,
     write_summary,
 )
+from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import ResultRecordError
 
 
 def main() -> None:
@@ -148,8 +149,11 @@ def main() -> None:
         supports_check_mode=True,
     )
     p = module.params
-    summary = summarize(p["run_id"], p["fleet_mode"], p["hosts"], p["records"], p["run_failures"],
-                        p["host_failures"], p["finished_hosts"])
+    try:
+        summary = summarize(p["run_id"], p["fleet_mode"], p["hosts"], p["records"], p["run_failures"],
+                            p["host_failures"], p["finished_hosts"])
+    except ResultRecordError as exc:
+        module.fail_json(msg=str(exc))
     summary["finished_at"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     if module.check_mode:
         path = f"{p['results_dir']}/{p['run_id']}/{RESULTS_FILE}"

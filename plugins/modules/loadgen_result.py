@@ -23,6 +23,9 @@ description:
     off mid-run, a summary that contradicts the detail log) is listed in
     RV(loadgen.problems) with its file and line and shown as a warning. The numbers that
     could be read are kept, and the record is then not final.
+  - What names the run (host, run id, repeat, scenario label, fleet mode) is not in the logs.
+    Pass it as options and the record comes back complete, ready for the results callback and
+    the report, with nothing to add to it.
   - Only reads files, so it runs on the host that wrote the logs or, delegated to
     C(localhost), on the controller after they were fetched.
 options:
@@ -45,6 +48,30 @@ options:
       - V(0) never calls a run abandoned.
     type: int
     default: 300
+  host:
+    description:
+      - Inventory name of the host that ran the benchmark, recorded as RV(loadgen.host).
+      - Left null when omitted; the results callback then fills in the host the task ran for.
+    type: str
+  run_id:
+    description: Run id the result belongs to, recorded as RV(loadgen.run_id).
+    type: str
+  repeat:
+    description: Which repeat of the scenario and mode this is (1 for the first), recorded as RV(loadgen.repeat).
+    type: int
+  scenario_label:
+    description:
+      - The scenario as the user asked for it, such as C(Interactive) for a Server run with
+        interactive limits, recorded as RV(loadgen.scenario_label).
+      - Defaults to the scenario in C(fleetbench_run.json), else LoadGen's scenario.
+    type: str
+  fleet_mode:
+    description:
+      - C(per_host) when the host ran on its own, C(fleet) when every host ran at the same
+        moment; recorded as RV(loadgen.fleet_mode). The report sums only C(fleet) runs.
+    type: str
+    choices: [per_host, fleet]
+    default: per_host
   require_complete:
     description:
       - Fail the task unless the result is final, meaning LoadGen finished, every file read
@@ -79,6 +106,16 @@ EXAMPLES = r"""
     benchmark: llama3_1-8b
     stale_after: 900
     require_complete: true
+  delegate_to: localhost
+
+- name: Read a run of the benchmark matrix with what names it
+  fleetbench.llm.loadgen_result:
+    path: "results/r1/{{ inventory_hostname }}/Server/performance"
+    host: "{{ inventory_hostname }}"
+    run_id: r1
+    repeat: 2
+    scenario_label: Interactive
+    fleet_mode: fleet
   delegate_to: localhost
 
 - name: Report the headline metric
@@ -124,6 +161,19 @@ is_final:
   returned: always
   type: bool
   sample: true
+not_final_reason:
+  description: Why the result is not final, in one line; null when it is final.
+  returned: always
+  type: str
+  sample: status is partial, 2 problem(s) reading the logs
+run_failure:
+  description:
+    - Null unless LoadGen judged the run INVALID (C(outcome) V(invalid)) or did not finish
+      (C(outcome) V(incomplete)); C(cause) is one line with LoadGen's reasons or the problems read.
+    - Lost samples in a finished run are not a run failure; the report shows them as an error.
+  returned: always
+  type: dict
+  sample: {"outcome": "invalid", "cause": "LoadGen INVALID: the run was shorter than min_duration"}
 loadgen:
   description:
     - The result record; every key is described in C(docs/contract/result-record.md).
@@ -131,6 +181,26 @@ loadgen:
   returned: always
   type: dict
   contains:
+    host:
+      description: The host, from O(host); null when not given.
+      type: str
+      sample: gpu-node-01
+    run_id:
+      description: The run id, from O(run_id); null when not given.
+      type: str
+      sample: r1
+    repeat:
+      description: The repeat, from O(repeat); null when not given.
+      type: int
+      sample: 1
+    scenario_label:
+      description: The scenario as asked for, from O(scenario_label) or C(fleetbench_run.json).
+      type: str
+      sample: Interactive
+    fleet_mode:
+      description: C(per_host) or C(fleet), from O(fleet_mode).
+      type: str
+      sample: per_host
     headline:
       description: The scenario's metric as C(name), C(value), C(unit); null in accuracy mode.
       type: dict
@@ -191,20 +261,26 @@ loadgen:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_result_task import run_loadgen_result
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_result_task import RunIdentity, run_loadgen_result
 
 ARGUMENT_SPEC = {
     "path": {"type": "path", "required": True},
     "benchmark": {"type": "str"},
     "stale_after": {"type": "int", "default": 300},
     "require_complete": {"type": "bool", "default": False},
+    "host": {"type": "str"},
+    "run_id": {"type": "str"},
+    "repeat": {"type": "int"},
+    "scenario_label": {"type": "str"},
+    "fleet_mode": {"type": "str", "choices": ["per_host", "fleet"], "default": "per_host"},
 }
 
 
 def main() -> None:
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
-    outcome = run_loadgen_result(params["path"], params["benchmark"], params["stale_after"], params["require_complete"])
+    identity = RunIdentity(**{name: params[name] for name in ("host", "run_id", "repeat", "scenario_label", "fleet_mode")})
+    outcome = run_loadgen_result(params["path"], params["benchmark"], params["stale_after"], params["require_complete"], identity)
     for warning in outcome.warnings:
         module.warn(warning)
     if outcome.failure:

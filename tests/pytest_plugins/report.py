@@ -35,6 +35,17 @@ def parsed_corpus_run(report_inputs):
     return parse
 
 
+def scale_throughput(record: dict, scale: float) -> dict:
+    """The record as if the host had run `scale` times as fast: the measured fields the headline
+    is computed from, and the stored headline with them."""
+    for key in ("tokens_per_second", "samples_per_second"):
+        if record.get(key) is not None:
+            record[key] *= scale
+    if record.get("headline"):
+        record["headline"] = {**record["headline"], "value": record["headline"]["value"] * scale}
+    return record
+
+
 @pytest.fixture
 def replay_run(parsed_corpus_run):
     """Factory: a parsed real run as it would come from `host`, throughput scaled by `scale`."""
@@ -42,11 +53,7 @@ def replay_run(parsed_corpus_run):
     def replay(folder: str, host: str, repeat: int = 0, run_id: str = "run-now", scale: float = 1.0, **changes) -> dict:
         record = parsed_corpus_run(folder)
         record.update(host=host, repeat=repeat, run_id=run_id)
-        for key in ("tokens_per_second", "samples_per_second"):
-            if record.get(key) is not None:
-                record[key] *= scale
-        if record.get("headline"):
-            record["headline"]["value"] *= scale
+        scale_throughput(record, scale)
         record.update(changes)
         return record
 

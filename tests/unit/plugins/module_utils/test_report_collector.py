@@ -34,6 +34,15 @@ def test_bare_module_record_without_run_id_waits_for_the_run_roles_record(replay
     assert (taken["host"], taken["run_id"]) == ("gpu-01", "r9")
 
 
+def test_the_modules_complete_record_is_taken_at_once_and_its_copy_in_the_facts_adds_nothing(replay_run):
+    collector = TaskResultCollector()
+    record = replay_run(L02_SERVER, "gpu-01", repeat=1, run_id="r1")
+    [taken] = collector.add_task_result("gpu-01", {"loadgen": record})
+    assert (taken["host"], taken["run_id"], taken["repeat"]) == ("gpu-01", "r1", 1)
+    assert collector.add_task_result("gpu-01", _record_fact(record)) == []
+    assert len(collector.document("r1")["records"]) == 1
+
+
 def test_facts_failures_and_drift_land_in_the_document(replay_run, real_gpu_facts):
     collector = TaskResultCollector()
     collector.add_task_result("gpu-01", {"ansible_facts": {"fleetbench_gpu": real_gpu_facts("570.133.07", "12.8")}})
@@ -104,6 +113,26 @@ def test_junit_has_one_case_per_run_and_fails_invalid_and_unreachable(replay_run
     assert cases[("b", "Server performance repeat 0")].get("message").startswith("INVALID: early stopping")
     assert "Connection refused" in cases[("c", "Reach the host")].get("message")
     assert suite.get("failures") == "3"
+
+
+def test_junit_fails_a_record_of_another_schema_version_in_its_own_case(replay_run):
+    collector = TaskResultCollector()
+    collector.add_task_result("a", _record_fact(replay_run(L02_SERVER, "a", run_id="r1")))
+    collector.add_task_result("a", _record_fact(replay_run(L02_SERVER, "a", run_id="r1", repeat=1, schema_version=2)))
+    suite = ET.fromstring(junit_report(collector.document("r1"))).find("testsuite")
+
+    cases = {(c.get("classname"), c.get("name")): c.find("failure") for c in suite.iter("testcase")}
+    assert cases[("a", "Server performance repeat 0")] is None
+    assert cases[("a", "unreadable record 1")].get("message").startswith(
+        "invalid result record: schema_version 2 is not supported (this code reads 1)")
+
+
+def test_console_shows_the_records_own_headline_and_counts_not_stale_copies(replay_run):
+    record = replay_run(L02_SERVER, "gpu-01", repeat=1, samples_completed=3, samples_issued=5, lost_samples=0,
+                        headline={"name": "completed_tokens_per_second", "value": 1.0, "unit": "tokens/s"})
+    line = record_line(record)
+    assert "| ERROR |" in line and "samples 3/5" in line
+    assert f"{record['tokens_per_second']:,.0f} tokens/s" in line
 
 
 def test_console_line_and_table_show_validity_metric_and_counts(replay_run):

@@ -1,13 +1,17 @@
 """The result record: round trip, derived properties, validation."""
 from __future__ import annotations
 
+import dataclasses
 import json
+import pathlib
+import re
 
 import pytest
 
 from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import (
     ResultRecord,
     ResultRecordError,
+    fleet_total,
     validate_record_dict,
 )
 
@@ -117,3 +121,103 @@ def test_validation_reports_every_reason_on_one_line():
         validate_record_dict({"status": "done", "valid": 1})
     assert "\n" not in str(excinfo.value)
     assert "'status' is 'done'" in str(excinfo.value) and "'valid'" in str(excinfo.value)
+
+
+def _contract_keys() -> set[str]:
+    """The keys docs/contract/result-record.md describes: first-column names of its tables."""
+    root = next(p for p in pathlib.Path(__file__).resolve().parents if (p / "galaxy.yml").is_file())
+    text = (root / "docs" / "contract" / "result-record.md").read_text(encoding="utf-8")
+    keys: set[str] = set()
+    for line in text.splitlines():
+        cells = line.split("|")
+        if line.startswith("| `") and len(cells) > 2:
+            keys.update(re.findall(r"`([a-z_]+)`", cells[1]))
+    return keys
+
+
+def test_the_contract_document_describes_every_field_and_nothing_else():
+    fields = {f.name for f in dataclasses.fields(ResultRecord)} | set(ResultRecord(status="complete").to_dict())
+    assert _contract_keys() == fields
+
+
+_CONSUMERS = ("report_*.py", "benchmark_summary.py", "mlperf_compliance.py")
+
+
+def test_every_key_a_consumer_reads_from_a_record_is_a_field_of_the_record():
+    """A key read as record.get("k") or record["k"] that the dataclass lacks is how fleet_mode
+    went undocumented; this fails the moment another one is read."""
+    root = next(p for p in pathlib.Path(__file__).resolve().parents if (p / "galaxy.yml").is_file())
+    fields = {f.name for f in dataclasses.fields(ResultRecord)} | set(ResultRecord(status="complete").to_dict())
+    read: dict[str, set[str]] = {}
+    for pattern in _CONSUMERS:
+        for path in (root / "plugins" / "module_utils").glob(pattern):
+            for key in re.findall(r"\brecord(?:\.get\(|\[)\"([a-z_]+)\"", path.read_text(encoding="utf-8")):
+                read.setdefault(key, set()).add(path.name)
+    assert read, "no consumer found: did the files move?"
+    assert {key: sorted(files) for key, files in read.items() if key not in fields} == {}
+
+
+def test_fleet_mode_is_a_field_and_per_host_by_default():
+    assert ResultRecord.from_dict({"status": "partial"}).fleet_mode == "per_host"
+    assert ResultRecord.from_dict({**_server_record().to_dict(), "fleet_mode": "fleet"}).fleet_mode == "fleet"
+    with pytest.raises(ResultRecordError, match="'fleet_mode' is 'cluster'"):
+        ResultRecord.from_dict({**_server_record().to_dict(), "fleet_mode": "cluster"})
+
+
+def test_a_record_of_another_schema_version_is_refused_in_one_line_even_unvalidated():
+    data = {**_server_record().to_dict(), "schema_version": 2}
+    with pytest.raises(ResultRecordError) as excinfo:
+        ResultRecord.from_dict(data, validate=False)
+    assert str(excinfo.value) == ("invalid result record: schema_version 2 is not supported (this code reads 1); "
+                                  "read it with the fleetbench.llm release that wrote it")
+
+
+def test_finished_is_status_complete_even_when_not_final():
+    record = _server_record(samples_issued=10, samples_completed=5)
+    assert record.finished and not record.is_final
+    assert not _server_record(status="running").finished
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({}, None),
+        ({"status": "partial"}, "status is partial"),
+        ({"samples_issued": 10, "samples_completed": 5}, "5 samples lost"),
+        ({"status": "partial", "problems": [{"file": "f", "line": 1, "message": "m"}]},
+         "status is partial, 1 problem(s) reading the logs"),
+    ],
+)
+def test_not_final_reason_names_each_cause(changes, reason):
+    assert _server_record(**changes).not_final_reason == reason
+
+
+@pytest.mark.parametrize(
+    ("changes", "failure"),
+    [
+        ({}, None),
+        ({"samples_issued": 10, "samples_completed": 5}, None),
+        ({"valid": False, "invalid_reasons": [{"check": "min_duration", "message": "too short"},
+                                              {"check": "min_queries", "message": "too few"}]},
+         {"outcome": "invalid", "cause": "LoadGen INVALID: too short; too few"}),
+        ({"valid": False}, {"outcome": "invalid", "cause": "LoadGen INVALID: no reason given"}),
+        ({"status": "partial", "valid": None, "problems": [{"file": "f", "line": 3, "message": "cut off"}]},
+         {"outcome": "incomplete", "cause": "result partial: cut off"}),
+        ({"status": "failed", "valid": None}, {"outcome": "incomplete", "cause": "result failed: LoadGen did not finish"}),
+    ],
+)
+def test_run_failure_says_invalid_or_incomplete(changes, failure):
+    assert _server_record(**changes).run_failure == failure
+
+
+def test_the_fleet_total_adds_throughputs_and_refuses_latencies():
+    throughput = [_server_record().headline, _server_record(scenario="Offline", tokens_per_second=1.5).headline]
+    assert fleet_total(throughput) == 128541.0 + 1.5
+    latency = _server_record(scenario="SingleStream", latency_ns={"p90": 35}).headline
+    assert fleet_total([*throughput, latency]) is None
+    assert fleet_total([]) is None
+
+
+def test_the_label_is_the_scenario_asked_for_else_loadgens():
+    assert _server_record(scenario_label="Interactive").label == "Interactive"
+    assert _server_record().label == "Server"
