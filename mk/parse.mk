@@ -7,3 +7,8 @@ test-parse: setup-controller ## parser + loadgen_result tests: corpus, corrupted
 
 bench-parse: setup-controller ## parser MB/s vs bare json.loads on a full-size LoadGen Server log (updates BENCHMARKS.md)
 	$(BIN)/python benchmarks/bench_parse.py
+
+.PHONY: fuzz
+FUZZ_INPUTS ?= 10000
+fuzz: setup-controller ## fuzz every parser (LoadGen logs, folders, nvidia-smi formats) with FUZZ_INPUTS damaged inputs each (updates BENCHMARKS.md)
+	$(BIN)/python benchmarks/fuzz_parsers.py --inputs $(FUZZ_INPUTS)

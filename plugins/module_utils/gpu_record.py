@@ -8,6 +8,7 @@ field (the default table has no VBIOS, for example).
 """
 from __future__ import annotations
 
+import math
 import re
 import typing as t
 
@@ -29,6 +30,14 @@ _NOT_REPORTED = re.compile(
     re.IGNORECASE,
 )
 _NUMBER = re.compile(r"^[-+]?\d+(?:\.\d+)?")
+# No GPU reports a value near this; anything larger is garbage, not a reading.
+_LARGEST = 1e15
+# nvidia-smi lines are under 200 characters (a CSV row of every query field about 3,000); a
+# longer one is not nvidia-smi output, and bounding it keeps every per-line pattern cheap.
+MAX_LINE_CHARS = 4096
+MAX_CSV_LINE_CHARS = 65536
+# Fields that identify a GPU: a record with none of them read nothing usable.
+_IDENTITY_KEYS = ("name", "uuid", "pci_bus_id", "memory_total_mib")
 _ON = {"enabled", "on", "yes", "true", "1"}
 _OFF = {"disabled", "off", "no", "false", "0"}
 
@@ -37,7 +46,7 @@ class GpuOutputError(ValueError):
     """Output of a GPU tool that cannot be read; the message quotes what was read."""
 
     def __init__(self, what: str, text: str):
-        snippet = " ".join((text or "").split())[:200]
+        snippet = " ".join((text or "")[:2000].split())[:200]
         super().__init__(f"{what}: got {snippet!r}")
 
 
@@ -62,17 +71,29 @@ def text_value(raw: str | None) -> str | None:
 
 
 def number(raw: str | None) -> float | None:
-    """Leading number of a value such as '700.00 W', '81559 MiB', '16x', '0 %'."""
+    """Leading number of a value such as '700.00 W', '81559 MiB', '16x', '0 %'; None when
+    there is none or it is too large to be a reading (a 400-digit 'number' is garbage)."""
     value = text_value(raw)
     if value is None:
         return None
     found = _NUMBER.match(value)
-    return float(found.group(0)) if found else None
+    if not found:
+        return None
+    result = float(found.group(0))
+    return result if math.isfinite(result) and abs(result) < _LARGEST else None
 
 
 def integer(raw: str | None) -> int | None:
     value = number(raw)
     return None if value is None else int(round(value))
+
+
+def whole(raw: str | None) -> int | None:
+    """A cell that must be all digits (an index, a MiB count), or None."""
+    value = text_value(raw)
+    if value is None or not value.isdigit() or len(value) > 15:
+        return None
+    return int(value)
 
 
 def switch(raw: str | None) -> bool | None:
@@ -86,6 +107,26 @@ def switch(raw: str | None) -> bool | None:
     if lowered in _OFF:
         return False
     return None
+
+
+def check_lines(text: str, what: str, limit: int = MAX_LINE_CHARS) -> list[str]:
+    """The lines of `text`; raises GpuOutputError naming the first line too long to be real."""
+    lines = text.splitlines()
+    for lineno, line in enumerate(lines, 1):
+        if len(line) > limit:
+            raise GpuOutputError(
+                f"{what} line {lineno} is {len(line)} characters long (over {limit}): not nvidia-smi output",
+                line[:200])
+    return lines
+
+
+def require_usable(gpus: list, what: str, text: str) -> list:
+    """`gpus`, or GpuOutputError when GPUs were found but not one field that identifies them:
+    garbage shaped like the format must not pass as a GPU with every value unknown."""
+    if gpus and not any(gpu[key] is not None for gpu in gpus for key in _IDENTITY_KEYS):
+        raise GpuOutputError(f"{what}: {len(gpus)} GPU entr{'y' if len(gpus) == 1 else 'ies'} but no name, UUID, "
+                             "bus id or memory size in any", text)
+    return gpus
 
 
 def version_from_cuda_int(value: int | None) -> str | None:

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 
 from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_record import (
+    MAX_CSV_LINE_CHARS,
     GpuOutputError,
+    check_lines,
     integer,
     new_gpu,
     number,
+    require_usable,
     switch,
     text_value,
 )
@@ -65,16 +67,34 @@ _FIELD_MAP = {
     "utilization_gpu_pct": (integer, ("utilization.gpu",)),
     "fabric_state": (text_value, ("fabric.state",)),
 }
-_HEADER_UNIT = re.compile(r"\s*\[[^\]]*\]$")
+
+
+def _field_name(cell: str) -> str:
+    """'memory.used [MiB]' -> 'memory.used' (string operations: a pattern with `\\s*` before
+    the bracket was quadratic in the spaces of a cell)."""
+    name = cell.strip()
+    opening = name.rfind("[")
+    if name.endswith("]") and opening >= 0 and "]" not in name[opening:-1]:
+        name = name[:opening].rstrip()
+    return name
+
+
+def _rows(text: str) -> list:
+    check_lines(text, "nvidia-smi CSV", MAX_CSV_LINE_CHARS)
+    try:
+        return [row for row in csv.reader(io.StringIO(text.strip()), skipinitialspace=True) if row]
+    except csv.Error as error:
+        # A lone carriage return inside a row, a NUL, a field over the csv module's limit.
+        raise GpuOutputError(f"nvidia-smi CSV is not readable CSV ({error})", text) from None
 
 
 def parse_query_csv(text: str, fields: tuple | list | None = None) -> list:
     """Rows as {field: raw cell}; `fields` names the columns when the output has no header."""
-    rows = [row for row in csv.reader(io.StringIO(text.strip()), skipinitialspace=True) if row]
+    rows = _rows(text)
     if not rows:
         raise GpuOutputError("nvidia-smi CSV query printed no rows", text)
     if fields is None:
-        fields = [_HEADER_UNIT.sub("", cell.strip()) for cell in rows[0]]
+        fields = [_field_name(cell) for cell in rows[0]]
         rows = rows[1:]
     parsed = []
     for row in rows:
@@ -108,7 +128,7 @@ def gpus_from_rows(rows: list, processes: list | None = None) -> list:
             for proc in processes or [] if proc.get("gpu_uuid") == gpu["uuid"]
         ]
         gpus.append(gpu)
-    return gpus
+    return require_usable(gpus, "nvidia-smi CSV", str(rows[:1]))
 
 
 def driver_version_from_rows(rows: list) -> str | None:

@@ -13,16 +13,19 @@ import re
 
 from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_record import (
     GpuOutputError,
+    check_lines,
     integer,
     new_gpu,
     number,
+    require_usable,
     switch,
     text_value,
 )
 
-# The separator is whitespace, a colon, a space: bus ids ("GPU 00000000:00:09.0") and
-# times in values carry bare colons.
-_LINE = re.compile(r"^(?P<indent> *)(?P<key>.+?)(?:\s+:(?:\s(?P<value>.*))?)?$")
+# The separator is whitespace, a colon, then a space or the end: bus ids ("GPU 00000000:00:09.0")
+# and times in values carry bare colons. Searched for as a fixed-width pattern: a lazy key
+# group before `\s+:` backtracked once per space and took seconds on a long line.
+_SEPARATOR = re.compile(r"\s:(?:\s|$)")
 _GPU_SECTION = re.compile(r"^GPU\s+(?P<bus>[0-9A-Fa-f]+:[0-9A-Fa-f]+:[0-9A-Fa-f]+\.[0-9A-Fa-f])$")
 
 
@@ -37,16 +40,24 @@ def _tree(text: str) -> list:
             continue
         if not started or not line.strip():
             continue
-        found = _LINE.match(line.rstrip())
-        if not found:
-            continue
-        indent = len(found["indent"])
-        node = {"key": found["key"].strip().lower(), "value": found["value"], "children": []}
+        indent, key, value = _split_line(line.rstrip())
+        node = {"key": key, "value": value, "children": []}
         while stack[-1][0] >= indent:
             stack.pop()
         stack[-1][1].append(node)
         stack.append((indent, node["children"]))
     return root
+
+
+def _split_line(line: str) -> tuple[int, str, str | None]:
+    """(indent, lower-case label, value or None) of one `  Label   : value` line."""
+    rest = line.lstrip(" ")
+    indent = len(line) - len(rest)
+    found = _SEPARATOR.search(rest, 1)
+    if found is None:
+        return indent, rest.strip().lower(), None
+    value = rest[found.end():] if found.group(0)[-1:].isspace() else None
+    return indent, rest[:found.start()].strip().lower(), value
 
 
 def _get(nodes: list, *labels: str) -> dict | None:
@@ -123,7 +134,7 @@ def _gpu(index: int, bus: str, nodes: list) -> dict:
 
 def parse_smi_text(text: str) -> dict:
     """Driver/CUDA version, attached GPU count and one record per `GPU <bus id>` section."""
-    tree = _tree(text)
+    tree = _tree("\n".join(check_lines(text, "nvidia-smi -q text")))
     if not tree:
         raise GpuOutputError("nvidia-smi -q text has no '==NVSMI LOG==' section", text)
     sections = [(node, _GPU_SECTION.match(node["key"].upper())) for node in tree]
@@ -133,5 +144,5 @@ def parse_smi_text(text: str) -> dict:
         "driver_version": _value(tree, ("driver version",)),
         "cuda_driver_version": _value(tree, ("cuda version",)),
         "attached_gpus": integer(_value(tree, ("attached gpus",))),
-        "gpus": gpus,
+        "gpus": require_usable(gpus, "nvidia-smi -q text", text),
     }

@@ -8,11 +8,17 @@ import xml.etree.ElementTree as ET
 from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_record import (
     GpuOutputError,
     integer,
+    require_usable,
     new_gpu,
     number,
     switch,
     text_value,
 )
+
+# nvidia-smi's XML nests about 5 deep; anything far deeper is garbage, refused while it is read
+# (200,000 nested <gpu> once passed as one GPU with every field unknown).
+_MAX_DEPTH = 32
+_CHUNK = 1 << 16
 
 # Several element paths per value: the tags moved between driver generations
 # (power_readings -> gpu_power_readings at 530+, power_limit/enforced_power_limit ->
@@ -84,11 +90,29 @@ def _gpu(index: int, gpu: ET.Element) -> dict:
     )
 
 
+def _parse(text: str) -> ET.Element:
+    """The root element, read in chunks so that absurd nesting stops the read early."""
+    parser = ET.XMLPullParser(events=("start", "end"))
+    root = None
+    depth = 0
+    for start in range(0, len(text), _CHUNK):
+        parser.feed(text[start:start + _CHUNK])
+        for event, element in parser.read_events():
+            root = element if root is None else root
+            depth += 1 if event == "start" else -1
+            if depth > _MAX_DEPTH:
+                raise GpuOutputError(f"nvidia-smi XML nests deeper than {_MAX_DEPTH} elements (<{element.tag}>): not nvidia-smi output", text)
+    parser.close()
+    if root is None:
+        raise ET.ParseError("no element found")
+    return root
+
+
 def parse_smi_xml(text: str) -> dict:
     """Driver/CUDA version and one GPU record per <gpu> element."""
     try:
         # The DOCTYPE names a DTD file that is not there; ElementTree does not fetch it.
-        root = ET.fromstring(text.strip())
+        root = _parse(text.strip())
     except ET.ParseError as error:
         raise GpuOutputError(f"nvidia-smi XML is not well-formed ({error})", text) from None
     if root.tag != "nvidia_smi_log":
@@ -97,5 +121,6 @@ def parse_smi_xml(text: str) -> dict:
         "driver_version": _find(root, "driver_version"),
         "cuda_driver_version": _find(root, "cuda_version"),
         "attached_gpus": integer(_find(root, "attached_gpus")),
-        "gpus": [_gpu(index, gpu) for index, gpu in enumerate(root.findall("gpu"))],
+        "gpus": require_usable([_gpu(index, gpu) for index, gpu in enumerate(root.findall("gpu"))],
+                               "nvidia-smi XML", text),
     }

@@ -15,6 +15,9 @@ import typing as t
 DETAIL_LOG = "mlperf_log_detail.txt"
 MLLOG_PREFIX = ":::MLLOG "
 _MAX_BAD_LINES_LISTED = 5
+# The longest real record is loaded_qsl_set (one index per sample: about 300 kB for 50,000
+# samples); a line far beyond that is garbage, skipped as a problem on its line.
+MAX_LINE_CHARS = 16 * 1024 * 1024
 
 
 @dataclasses.dataclass
@@ -22,6 +25,7 @@ class DetailLog:
     """What one detail log says: every key's value, LoadGen's errors and warnings."""
 
     values: dict[str, t.Any] = dataclasses.field(default_factory=dict)
+    key_lines: dict[str, int] = dataclasses.field(default_factory=dict)
     repeated: dict[str, list[t.Any]] = dataclasses.field(default_factory=dict)
     error_events: dict[tuple[str, str], int] = dataclasses.field(default_factory=dict)
     warning_events: dict[tuple[str, str], int] = dataclasses.field(default_factory=dict)
@@ -61,6 +65,7 @@ def read_detail_log(path: str) -> DetailLog:
     """
     log = DetailLog()
     values = log.values
+    key_lines = log.key_lines
     repeated = log.repeated
     loads = json.loads
     dumps = json.dumps
@@ -74,6 +79,9 @@ def read_detail_log(path: str) -> DetailLog:
                 if line.strip():
                     foreign.append(lineno)
                 continue
+            if len(line) > MAX_LINE_CHARS:
+                bad_json.append((lineno, f"line is {len(line)} characters long (over {MAX_LINE_CHARS}): garbage, skipped"))
+                continue
             try:
                 record = loads(line[skip:])
                 key = record["key"]
@@ -81,6 +89,9 @@ def read_detail_log(path: str) -> DetailLog:
                 meta = record.get("metadata")
             except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
                 bad_json.append((lineno, _json_problem(line, exc)))
+                continue
+            if not isinstance(key, str) or not isinstance(meta, (dict, type(None))):
+                bad_json.append((lineno, _shape_problem(key, meta)))
                 continue
             if meta and (meta.get("is_error") or meta.get("is_warning")):
                 events = log.error_events if meta.get("is_error") else log.warning_events
@@ -90,6 +101,7 @@ def read_detail_log(path: str) -> DetailLog:
                 repeated.setdefault(key, [values[key]]).append(value)
             else:
                 values[key] = value
+                key_lines[key] = lineno
     log.lines = lineno
     log.records = lineno - len(foreign) - len(bad_json)
     log.problems.extend(bad_json[:_MAX_BAD_LINES_LISTED])
@@ -102,6 +114,12 @@ def read_detail_log(path: str) -> DetailLog:
     if lineno == 0:
         log.problems.append((None, "file is empty"))
     return log
+
+
+def _shape_problem(key: t.Any, meta: t.Any) -> str:
+    if not isinstance(key, str):
+        return f"':::MLLOG' record's 'key' is a {type(key).__name__}, not a string"
+    return f"':::MLLOG' record's 'metadata' is a {type(meta).__name__}, not an object"
 
 
 def _json_problem(line: str, exc: Exception) -> str:

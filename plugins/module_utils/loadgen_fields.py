@@ -40,6 +40,30 @@ _CHECKS = (
 _BULKY_KEYS = ("loaded_qsl_set", "loadgen_file_sha1", "loadgen_git_log_message")
 
 _POWER_TIME_FORMAT = "%m-%d-%Y %H:%M:%S.%f"
+# Beyond any rate, latency (ns) or count a machine produces: a larger value is garbage.
+_LARGEST = 1e18
+
+
+def is_number(value: t.Any) -> bool:
+    """A finite int or float (not a bool) of a size a measurement can have."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    # Compared before any float conversion: a 400-digit int overflows math.isfinite. NaN and
+    # infinities fail the comparison too.
+    return abs(value) < _LARGEST
+
+
+def is_count(value: t.Any) -> bool:
+    return isinstance(value, int) and is_number(value) and value >= 0
+
+
+def shown(value: t.Any) -> str:
+    """A value quoted for a problem message, short whatever it holds."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int past Python's digit limit for str()
+        text = f"a {type(value).__name__} too large to print"
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 class KeyReader:
@@ -48,6 +72,36 @@ class KeyReader:
     def __init__(self, values: t.Mapping[str, t.Any]):
         self.values = values
         self.used: set[str] = set()
+        # (key, message) for each value of the wrong type for its key
+        self.problems: list[tuple[str, str]] = []
+
+    def wrong(self, key: str, value: t.Any, expected: str) -> None:
+        self.problems.append((key, f"{key} is {shown(value)}, expected {expected}"))
+
+    def text(self, key: str) -> str | None:
+        """The value of `key` if it is a string; anything else is a problem and None."""
+        value = self.get(key)
+        if value is None or isinstance(value, str):
+            return value
+        self.wrong(key, value, "text")
+        return None
+
+    def checked_number(self, key: str, value: t.Any) -> t.Any:
+        if value is None or is_number(value):
+            return value
+        self.wrong(key, value, "a finite number")
+        return None
+
+    def number(self, key: str) -> t.Any:
+        return self.checked_number(key, self.get(key))
+
+    def count(self, key: str) -> int | None:
+        """A non-negative integer LoadGen counted, read without marking it used."""
+        value = self.values.get(key)
+        if value is None or is_count(value):
+            return value
+        self.wrong(key, value, "a whole number of queries or samples")
+        return None
 
     def get(self, key: str, default: t.Any = None) -> t.Any:
         if key in self.values:
@@ -73,7 +127,9 @@ class KeyReader:
 
 
 def mode_name(test_mode: t.Any) -> str | None:
-    return _MODES.get(test_mode, None if test_mode is None else str(test_mode).lower())
+    if not isinstance(test_mode, str):
+        return None
+    return _MODES.get(test_mode, test_mode.lower())
 
 
 def percentile_name(percent: str) -> str:
@@ -85,11 +141,13 @@ def latency_table(keys: KeyReader, field: str) -> dict[str, t.Any]:
     pattern, stat_template = _LATENCY_TABLES[field]
     table = {}
     for stat in ("mean", "min", "max"):
-        value = keys.get(stat_template.format(stat))
+        value = keys.number(stat_template.format(stat))
         if value is not None:
             table[stat] = value
     for key, match in sorted(keys.matching(pattern).items(), key=lambda item: float(item[1].group(1))):
-        table[percentile_name(match.group(1))] = keys.values[key]
+        value = keys.checked_number(key, keys.values[key])
+        if value is not None:
+            table[percentile_name(match.group(1))] = value
     return table
 
 
@@ -106,17 +164,19 @@ def latencies(keys: KeyReader, scenario: str | None) -> dict[str, dict[str, t.An
 
 def throughput(keys: KeyReader, scenario: str | None) -> dict[str, t.Any]:
     """samples_per_second, tokens_per_second (Server: completed), and whether tokens are inferred."""
-    samples = keys.first("result_completed_samples_per_sec", "result_samples_per_second")[1]
+    samples_key, samples = keys.first("result_completed_samples_per_sec", "result_samples_per_second")
+    samples = keys.checked_number(samples_key or "", samples)
     if samples is None and scenario in ("SingleStream", "MultiStream"):
-        qps = keys.get("result_qps_with_loadgen_overhead")
-        per_query = keys.values.get("effective_samples_per_query") or 1
+        qps = keys.number("result_qps_with_loadgen_overhead")
+        per_query = keys.count("effective_samples_per_query") or 1
         samples = None if qps is None else qps * per_query
     token_key, tokens = keys.first(
         "result_completed_tokens_per_second", "result_tokens_per_second", "result_inferred_tokens_per_second"
     )
+    tokens = keys.checked_number(token_key or "", tokens)
     if tokens is None and scenario in ("SingleStream", "MultiStream"):
         # A summary prints these scenarios' tokens/s only as "TPS w/ loadgen overhead".
-        tokens = keys.get("result_token_throughput_with_loadgen_overhead")
+        tokens = keys.number("result_token_throughput_with_loadgen_overhead")
     return {
         "samples_per_second": samples,
         "tokens_per_second": tokens,
@@ -196,15 +256,20 @@ def sample_counts(keys: KeyReader, finished: bool, mode: str | None) -> tuple[in
     performance mode the generated schedule is an upper bound (SingleStream/MultiStream stop
     early), so only `result_query_count` counts what was issued.
     """
-    # Read without marking: the query counts stay in `extra` as LoadGen logged them.
-    values = keys.values
-    per_query = values.get("generated_samples_per_query") or values.get("effective_samples_per_query")
+    # Read without marking: the query counts stay in `extra` as LoadGen logged them. Each must
+    # be a count: a string times 10**9 once built a 1 GB string here.
+    per_query = keys.count("generated_samples_per_query") or keys.count("effective_samples_per_query")
     if not finished or per_query is None:
         return None, None
-    queries = values.get("generated_query_count") if mode == "accuracy" else values.get("result_query_count")
+    queries = keys.count(query_count_key(mode))
     if queries is None:
         return None, None
     return queries * per_query, queries * per_query
+
+
+def query_count_key(mode: str | None) -> str:
+    """The key holding how many queries LoadGen issued: it writes it in every finished run."""
+    return "generated_query_count" if mode == "accuracy" else "result_query_count"
 
 
 def duration_s(keys: KeyReader) -> float | None:

@@ -16,6 +16,7 @@ import os
 import typing as t
 
 from ansible_collections.fleetbench.llm.plugins.module_utils import loadgen_fields as fields
+from ansible_collections.fleetbench.llm.plugins.module_utils.folder_links import link_outside
 from ansible_collections.fleetbench.llm.plugins.module_utils.harness_files import (
     ACCURACY_FILE,
     RUN_FILE,
@@ -29,6 +30,7 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_accuracy im
     ACCURACY_TXT,
     count_accuracy_log_entries,
     read_accuracy_txt,
+    score_problems,
 )
 from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_detail_log import (
     DETAIL_LOG,
@@ -41,7 +43,7 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_summary imp
     read_summary,
 )
 from ansible_collections.fleetbench.llm.plugins.module_utils.mlperf_compliance import compliant, record_compliance
-from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import ResultRecord
+from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import MODES, SCENARIOS, ResultRecord
 from ansible_collections.fleetbench.llm.plugins.module_utils.telemetry_summary import (
     TELEMETRY_FILE,
     TelemetryError,
@@ -55,6 +57,15 @@ OFFICIAL_MIN_DURATION_MS = 600000
 _ABSOLUTE_TOLERANCE = 0.006
 _RELATIVE_TOLERANCE = 1e-5
 _PERFORMANCE_KEY = "result_validity"
+# Where each headline comes from, most trusted first (the keys loadgen_fields reads).
+_HEADLINE_KEYS = {
+    "tokens_per_second": ("result_completed_tokens_per_second", "result_tokens_per_second",
+                          "result_token_throughput_with_loadgen_overhead"),
+    "samples_per_second": ("result_completed_samples_per_sec", "result_samples_per_second",
+                           "result_qps_with_loadgen_overhead"),
+    "p90_latency": ("result_90.00_percentile_latency_ns",),
+    "p99_latency": ("result_99.00_percentile_per_query_latency_ns", "result_99.00_percentile_latency_ns"),
+}
 
 
 class LoadGenDirError(Exception):
@@ -76,12 +87,16 @@ def parse_result_dir(
         raise LoadGenDirError(f"{path}: no such directory")
     if not os.path.isdir(path):
         raise LoadGenDirError(f"{path}: not a directory (expected a LoadGen output folder)")
-    present = sorted(name for name in KNOWN_FILES if os.path.isfile(os.path.join(path, name)))
+    links = {name: target for name in KNOWN_FILES if (target := link_outside(path, name))}
+    present = sorted(name for name in KNOWN_FILES if name not in links and os.path.isfile(os.path.join(path, name)))
     if not {SUMMARY_LOG, DETAIL_LOG, STATUS_FILE} & set(present):
+        refused = "".join(f"; {name} refused: a link to {target}, outside the folder" for name, target in links.items())
         raise LoadGenDirError(
-            f"{path}: no LoadGen output here (neither {SUMMARY_LOG}, {DETAIL_LOG} nor {STATUS_FILE})"
+            f"{path}: no LoadGen output here (neither {SUMMARY_LOG}, {DETAIL_LOG} nor {STATUS_FILE}){refused}"
         )
     record = ResultRecord(source={"dir": path, "files": present})
+    for name, target in links.items():
+        record.add_problem(name, f"refused: a symbolic link to {target}, outside the result folder")
     reader = _FolderReader(path, present, record)
     status, run_info = reader.harness_state()
     expect_finished = (status or {}).get("phase") in (None, "done")
@@ -98,6 +113,12 @@ def parse_result_dir(
         record.extra["accuracy_log_entries"] = entries
     if expect_finished:
         reader.require_logs(detail, summary)
+    _set_sample_counts(record, keys, finished)
+    where = _Locator(detail, summary)
+    if finished and expect_finished:
+        _check_final_numbers(record, keys, where)
+    for key, message in keys.problems:
+        _add(record, where(key), message)
     _set_status(record, status, keys, finished)
     if record.status == "running" and stale_after_s is not None:
         _check_stale(record, status, stale_after_s, now or datetime.datetime.now(datetime.timezone.utc))
@@ -178,6 +199,8 @@ class _FolderReader:
     def accuracy(self) -> dict[str, t.Any] | None:
         scores = self._json(ACCURACY_FILE)
         if scores is not None:
+            for problem in score_problems(scores):
+                self.record.add_problem(ACCURACY_FILE, problem)
             return scores
         scores, problem = self._read(ACCURACY_TXT, read_accuracy_txt) or (None, None)
         if problem:
@@ -197,14 +220,31 @@ class _FolderReader:
             self.record.add_problem(SUMMARY_LOG, "missing: LoadGen writes it when the test ends")
 
 
+class _Locator:
+    """(file, line) a LoadGen key was read from: the detail log first, then the summary."""
+
+    def __init__(self, detail: DetailLog | None, summary: SummaryLog | None):
+        self.detail = detail
+        self.summary = summary
+
+    def __call__(self, *keys: str) -> tuple[str, int | None]:
+        for key in keys:
+            if self.detail is not None and key in self.detail.key_lines:
+                return DETAIL_LOG, self.detail.key_lines[key]
+            if self.summary is not None and key in self.summary.lines:
+                return SUMMARY_LOG, self.summary.lines[key]
+        return (DETAIL_LOG if self.detail is not None else SUMMARY_LOG), None
+
+
 def _agree(detail_value: t.Any, summary_value: t.Any) -> bool:
-    numbers = (int, float)
     if isinstance(detail_value, bool) or isinstance(summary_value, bool):
         return detail_value == summary_value
-    if isinstance(detail_value, numbers) and isinstance(summary_value, numbers):
+    if fields.is_number(detail_value) and fields.is_number(summary_value):
         bound = max(_ABSOLUTE_TOLERANCE, _RELATIVE_TOLERANCE * max(abs(detail_value), abs(summary_value)))
         return math.isclose(detail_value, summary_value, abs_tol=bound)
-    return str(detail_value).strip() == str(summary_value).strip()
+    if isinstance(detail_value, (int, float)) and isinstance(summary_value, (int, float)):
+        return detail_value == summary_value  # NaN, infinite or absurdly large: no tolerance applies
+    return fields.shown(detail_value).strip("'\"") == fields.shown(summary_value).strip("'\"")
 
 
 def _merge(detail: DetailLog | None, summary: SummaryLog | None, record: ResultRecord) -> dict[str, t.Any]:
@@ -222,7 +262,7 @@ def _merge(detail: DetailLog | None, summary: SummaryLog | None, record: ResultR
         elif not _agree(values[key], value):
             record.add_problem(
                 SUMMARY_LOG,
-                f"contradicts {DETAIL_LOG}: {key} is {value!r} in the summary but {values[key]!r} in the detail log",
+                f"contradicts {DETAIL_LOG}: {key} is {fields.shown(value)} in the summary but {fields.shown(values[key])} in the detail log",
                 summary.lines.get(key),
             )
     for key, items in summary.blocks.items():
@@ -258,10 +298,10 @@ def _loadgen_finished(
 def _fill_from_loadgen(
     record: ResultRecord, keys: fields.KeyReader, detail: DetailLog | None, summary: SummaryLog | None
 ) -> None:
-    record.scenario = keys.get("effective_scenario")
-    record.mode = fields.mode_name(keys.get("effective_test_mode"))
-    record.sut_name = keys.get("sut_name")
-    record.test_datetime = keys.get("test_datetime")
+    record.scenario = _one_of(keys, "effective_scenario", keys.text("effective_scenario"), SCENARIOS)
+    record.mode = _one_of(keys, "effective_test_mode", fields.mode_name(keys.text("effective_test_mode")), MODES)
+    record.sut_name = keys.text("sut_name")
+    record.test_datetime = keys.text("test_datetime")
     for name, value in fields.latencies(keys, record.scenario).items():
         setattr(record, name, value)
     for name, value in fields.throughput(keys, record.scenario).items():
@@ -280,6 +320,13 @@ def _fill_from_loadgen(
     unused = keys.unused()
     repeated = detail.repeated if detail else {}
     record.extra.update({key: repeated.get(key, value) for key, value in unused.items()})
+
+
+def _one_of(keys: fields.KeyReader, key: str, value: str | None, allowed: tuple[str, ...]) -> str | None:
+    if value is None or value in allowed:
+        return value
+    keys.wrong(key, value, f"one of {', '.join(allowed)}")
+    return None
 
 
 def _recommendations(keys: fields.KeyReader, detail: DetailLog | None) -> list[t.Any]:
@@ -308,11 +355,13 @@ def _fill_from_harness(
     if status is not None:
         record.extra["fleetbench_status"] = status
     run_info = run_info or {}
-    record.benchmark = benchmark or run_info.get("model_key")
-    record.scenario_label = run_info.get("scenario") or record.scenario
+    record.benchmark = benchmark or _text(run_info.get("model_key"))
+    record.scenario_label = _text(run_info.get("scenario")) or record.scenario
     record.compliance = record_compliance(run_info, record.settings, record.mode)
     record.compliant = compliant(record.compliance["rungs"])
-    record.warnings.extend(w for w in run_info.get("warnings") or [] if isinstance(w, str))
+    warnings = run_info.get("warnings")
+    if isinstance(warnings, list):
+        record.warnings.extend(w for w in warnings if isinstance(w, str))
     if status:
         for name in ("samples_issued", "samples_completed"):
             if getattr(record, name) is None and isinstance(status.get(name), int):
@@ -321,12 +370,74 @@ def _fill_from_harness(
             record.errors.append(f"harness failed: {status.get('error') or 'no error text in ' + STATUS_FILE}")
 
 
-def _set_status(
-    record: ResultRecord, status: dict[str, t.Any] | None, keys: fields.KeyReader, finished: bool
-) -> None:
+def _text(value: t.Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _set_sample_counts(record: ResultRecord, keys: fields.KeyReader, finished: bool) -> None:
     issued, completed = fields.sample_counts(keys, finished, record.mode)
     record.samples_issued = issued if issued is not None else record.samples_issued
     record.samples_completed = completed if completed is not None else record.samples_completed
+
+
+_HEADLINE_EXPECTED = {"SingleStream": "p90 latency", "MultiStream": "p99 latency"}
+_PER_QUERY_KEYS = ("generated_samples_per_query", "effective_samples_per_query")
+
+
+def _check_final_numbers(record: ResultRecord, keys: fields.KeyReader, where: _Locator) -> None:
+    """A finished run must carry what LoadGen always writes, as numbers that can be true:
+    otherwise a renamed, deleted or garbled line would pass as a final result."""
+    _check_counts(record, keys, where)
+    if record.mode != "accuracy" and record.scenario is not None:
+        _check_headline(record, where)
+        _check_tokens(record, where)
+
+
+def _check_counts(record: ResultRecord, keys: fields.KeyReader, where: _Locator) -> None:
+    # The summary has no query counts: without the detail log (itself a problem) they are unknown.
+    count_key = fields.query_count_key(record.mode)
+    already = {key for key, _message in keys.problems} & {count_key, *_PER_QUERY_KEYS}
+    if where.detail is not None and record.samples_issued is None and not already:
+        _add(record, where(count_key), f"no {count_key} (or samples per query): LoadGen writes it in every finished run,"
+             " so the sample counts are unknown (line missing or renamed?)")
+    if where.detail is not None and record.duration_s is None:
+        _add(record, where("power_end", "power_begin"), "no readable power_begin and power_end: LoadGen writes both in every"
+             " finished run, so the test duration is unknown (line missing, renamed or garbled?)")
+
+
+def _check_headline(record: ResultRecord, where: _Locator) -> None:
+    headline = record.headline
+    if headline is None:
+        expected = _HEADLINE_EXPECTED.get(record.scenario or "", "tokens or samples per second")
+        _add(record, where(), f"no {expected} in the logs: LoadGen writes it in every finished {record.scenario} run"
+             " (line missing or renamed?)")
+    elif not (fields.is_number(headline["value"]) and headline["value"] > 0):
+        _add(record, where(*_HEADLINE_KEYS.get(headline["name"].replace("completed_", ""), ())),
+             f"headline {headline['name']} is {fields.shown(headline['value'])}: not a positive number")
+
+
+def _check_tokens(record: ResultRecord, where: _Locator) -> None:
+    token_based = record.settings.get("use_token_latencies") is True or bool(record.ttft_ns)
+    if token_based and record.tokens_per_second is None:
+        _add(record, where(*_HEADLINE_KEYS["tokens_per_second"]),
+             "a token-based run (use_token_latencies) with no tokens-per-second line: line missing or renamed?")
+
+
+def _add(record: ResultRecord, place: tuple[str, int | None], message: str) -> None:
+    record.add_problem(place[0], message, place[1])
+
+
+def _loadgen_errors_invalidate(record: ResultRecord) -> None:
+    """A run in which LoadGen logged errors is not a VALID result, whatever LoadGen's verdict."""
+    loadgen_errors = [e for e in record.errors if not e.startswith("harness failed")]
+    if record.valid and loadgen_errors:
+        record.valid = False
+        record.invalid_reasons.append({"check": "loadgen_errors", "message": f"LoadGen logged errors: {loadgen_errors[0]}"})
+
+
+def _set_status(
+    record: ResultRecord, status: dict[str, t.Any] | None, keys: fields.KeyReader, finished: bool
+) -> None:
     phase = (status or {}).get("phase")
     if phase == "failed":
         record.status = "failed"
@@ -338,6 +449,7 @@ def _set_status(
         record.status = "partial"
     if record.status == "complete" and record.mode != "accuracy":
         record.valid = keys.values.get(_PERFORMANCE_KEY) == "VALID"
+        _loadgen_errors_invalidate(record)
 
 
 def _check_stale(record: ResultRecord, status: dict[str, t.Any], stale_after_s: float, now: datetime.datetime) -> None:

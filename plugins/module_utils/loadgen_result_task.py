@@ -49,6 +49,9 @@ def run_loadgen_result(
         record = parse_result_dir(path, benchmark, stale_after_s=stale_after or None)
     except LoadGenDirError as exc:
         return TaskOutcome(result={"changed": False}, failure=str(exc))
+    except Exception as exc:  # noqa: BLE001 - the parser's own bug still gets one line, never a traceback
+        return TaskOutcome(result={"changed": False},
+                           failure=f"{path}: cannot read this LoadGen folder ({type(exc).__name__}: {exc}); please report it as a fleetbench bug")
     for name, value in dataclasses.asdict(identity or RunIdentity()).items():
         if value is not None:
             setattr(record, name, value)

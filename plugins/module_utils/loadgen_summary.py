@@ -43,11 +43,12 @@ for _stat in ("min", "max", "mean"):
     _LABEL_TO_KEY[f"{_stat} time to output token (ns)"] = f"result_time_to_output_token_{_stat}"
     _LABEL_TO_KEY[f"{_stat} time per output token (ns)"] = f"result_time_to_output_token_{_stat}"
 
+_PERCENT = r"(\d{1,3}(?:\.\d{1,6})?)"
 _PERCENTILE_LABELS = (
-    (re.compile(r"^([\d.]+)(?:th)? percentile latency \(ns\)$"), "result_{}_percentile_latency_ns"),
-    (re.compile(r"^([\d.]+)(?:th)? (?:percentile first token|first token percentile) latency \(ns\)$"),
+    (re.compile(rf"^{_PERCENT}(?:th)? percentile latency \(ns\)$"), "result_{}_percentile_latency_ns"),
+    (re.compile(rf"^{_PERCENT}(?:th)? (?:percentile first token|first token percentile) latency \(ns\)$"),
      "result_first_token_{}_percentile_latency_ns"),
-    (re.compile(r"^([\d.]+)(?:th)? percentile time (?:to|per) output token \(ns\)$"),
+    (re.compile(rf"^{_PERCENT}(?:th)? percentile time (?:to|per) output token \(ns\)$"),
      "result_time_per_output_token_{}_percentile_ns"),
 )
 
@@ -58,8 +59,12 @@ _BLOCK_TO_KEY = {
     "tpot early stopping result": "early_stopping_tpot_result",
 }
 
-_LABEL_LINE = re.compile(r"^\s*(?P<label>[^:*]+?)\s*:\s*(?P<value>.*?)\s*$")
 _COUNT_LINE = re.compile(r"^(?P<count>no|\d+) (?P<kind>warning|error)s? encountered", re.IGNORECASE)
+# Summary lines are under 1,000 characters (a long recommendation); a longer one is garbage,
+# reported on its line rather than matched.
+MAX_LINE_CHARS = 16384
+# Digits beyond any count or duration LoadGen prints: a longer number is garbage, kept as text.
+_MAX_DIGITS = 30
 _PARAMETER_LABEL = re.compile(r"^(?P<name>[a-z][a-z0-9_]*)(?: \((?P<unit>[a-z]+)\))?$")
 _SECTION_PARAMETERS = "test parameters used"
 
@@ -89,6 +94,8 @@ def convert_value(raw: str) -> t.Any:
         return True
     if lowered in ("no", "false"):
         return False
+    if len(raw) > _MAX_DIGITS:
+        return raw
     try:
         return int(raw)
     except ValueError:
@@ -111,29 +118,43 @@ def label_to_key(label: str) -> str | None:
     return None
 
 
+def _label_line(line: str) -> tuple[str, str] | None:
+    """(label, value) of a 'Label : value' line, or None. String operations, not a pattern:
+    a lazy label before `\\s*:` was quadratic in the spaces of a line without a colon."""
+    label, colon, value = line.partition(":")
+    label = label.strip()
+    if not colon or not label or "*" in label:
+        return None
+    return label, value.strip()
+
+
 def parse_summary(text: str) -> SummaryLog:
     summary = SummaryLog()
     section = ""
     block: list[str] | None = None
     for lineno, line in enumerate(text.splitlines(), 1):
+        if len(line) > MAX_LINE_CHARS:
+            summary.problems.append((lineno, f"line is {len(line)} characters long (over {MAX_LINE_CHARS}): not LoadGen output, skipped"))
+            block = None
+            continue
         stripped = line.strip()
         if not stripped:
             block = None
             continue
         if stripped.startswith("====="):
             continue
-        if not _LABEL_LINE.match(line) and _read_count(summary, stripped):
+        match = _label_line(line)
+        if match is None and _read_count(summary, stripped, lineno):
             continue
         if block is not None and (stripped.startswith("*") or line.startswith(" ")):
             _add_block_line(block, stripped)
             continue
         block = None
-        match = _LABEL_LINE.match(line)
         if match is None:
             if stripped.lower() == _SECTION_PARAMETERS or stripped.lower() in ("mlperf results summary", "additional stats"):
                 section = stripped.lower()
             continue
-        label, value = match.group("label"), match.group("value")
+        label, value = match
         if not value:
             block_key = _BLOCK_TO_KEY.get(" ".join(label.lower().split()))
             if block_key:
@@ -149,11 +170,15 @@ def parse_summary(text: str) -> SummaryLog:
     return summary
 
 
-def _read_count(summary: SummaryLog, stripped: str) -> bool:
+def _read_count(summary: SummaryLog, stripped: str, lineno: int) -> bool:
     match = _COUNT_LINE.match(stripped)
     if match is None:
         return False
-    count = 0 if match.group("count").lower() == "no" else int(match.group("count"))
+    digits = match.group("count")
+    if len(digits) > _MAX_DIGITS:
+        summary.problems.append((lineno, f"{match.group('kind').lower()} count is a {len(digits)}-digit number: garbage"))
+        return True
+    count = 0 if digits.lower() == "no" else int(digits)
     if match.group("kind").lower() == "warning":
         summary.warning_count = count
     else:

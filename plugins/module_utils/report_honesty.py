@@ -54,8 +54,10 @@ def _first_error(record: ResultRecord) -> str:
 def record_errors(record: RecordLike) -> list[str]:
     """What makes a finished record an error rather than a measurement."""
     typed = as_record(record)
-    errors = []
-    if typed.lost_samples:
+    # The record's own errors first: LoadGen's error events and the harness's failure. The
+    # parser words lost samples there too ("... never completed"); say them once.
+    errors = [str(error) for error in typed.errors or []]
+    if typed.lost_samples and not any("never completed" in error for error in errors):
         errors.append(f"{typed.samples_completed} of {typed.samples_issued} samples completed ({typed.lost_samples} lost)")
     errors.extend(f"unreadable result: {p.get('message')}" for p in typed.problems or [])
     return errors
