@@ -20,6 +20,7 @@ from fleetbench_harness.errors import HarnessError, LoadGenFailure
 from fleetbench_harness.loadgen_settings import (OFFICIAL_SAMPLE_COUNT, USER_CONF_FILE, build_test_settings,
                                                  check_user_conf_key, read_user_conf, reported_settings,
                                                  user_conf_text)
+from fleetbench_harness.measured_progress import ProgressTimeline
 from fleetbench_harness.model_files import check_model_dir, load_tokenizer
 from fleetbench_harness.profiles import is_compliant, profile_overrides
 from fleetbench_harness.qsl import construct_qsl
@@ -106,12 +107,12 @@ def _run(config: RunConfig, status: StatusFile, progress: Progress, fatal) -> di
             log.warning("ready %.3f s after the agreed start %s: measuring at once", late_by_s, iso_utc(config.start_at))
     status.set_phase("running")
     sut.start()
-    with TelemetrySampler(config.output, config.telemetry_interval_s):
+    with TelemetrySampler(config.output, config.telemetry_interval_s), ProgressTimeline(progress) as timeline:
         measured_start = time.time()
         _start_loadgen_test(sut, config, len(dataset), test_settings)
         measured_end = time.time()
     sut.stop()
-    record["measured"] = measured_window(measured_start, measured_end, config.start_at, late_by_s)
+    record["measured"] = measured_window(measured_start, measured_end, config.start_at, late_by_s, timeline.points)
     write_run_record(config.output, record)
     _check_nothing_lost(config, progress)
 

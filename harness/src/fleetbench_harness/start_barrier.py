@@ -58,9 +58,12 @@ def iso_utc(epoch: float) -> str:
     return datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).isoformat(timespec="milliseconds")
 
 
-def measured_window(start: float, end: float, start_at: float | None, late_by_s: float | None) -> dict:
-    """The run record's `measured`: when LoadGen's test ran, and the agreed start it waited for."""
-    window = {"start": iso_utc(start), "end": iso_utc(end), "duration_s": round(end - start, 3)}
+def measured_window(start: float, end: float, start_at: float | None, late_by_s: float | None,
+                    progress: list | None = None) -> dict:
+    """The run record's `measured`: when LoadGen's test ran, the agreed start it waited for, and
+    the cumulative [seconds, samples, tokens] points of its progress (measured_progress.py)."""
+    window = {"start": iso_utc(start), "end": iso_utc(end), "duration_s": round(end - start, 3),
+              "progress": progress or []}
     if start_at is not None:
         window["start_at"] = iso_utc(start_at)
         window["late_by_s"] = late_by_s or 0.0

@@ -52,11 +52,12 @@ def test_waiting_sleeps_until_the_time_in_short_steps_and_is_on_time():
 
 def test_the_measured_window_matches_the_run_schema():
     record_schema = {**RUN_SCHEMA["properties"]["measured"], "$schema": RUN_SCHEMA["$schema"]}
-    for window in (measured_window(NOW, NOW + 61.25, None, None), measured_window(NOW + 1, NOW + 60, NOW, 1.0)):
+    for window in (measured_window(NOW, NOW + 61.25, None, None),
+                   measured_window(NOW + 1, NOW + 60, NOW, 1.0, [[0.0, 0, 0], [59.0, 10, 1280]])):
         jsonschema.validate(window, record_schema, format_checker=jsonschema.FormatChecker())
     waited = measured_window(NOW, NOW + 61.25, NOW, 0.0)
     assert waited == {"start": "2026-12-07T13:26:40.000+00:00", "end": "2026-12-07T13:27:41.250+00:00",
-                      "duration_s": 61.25, "start_at": "2026-12-07T13:26:40.000+00:00", "late_by_s": 0.0}
+                      "duration_s": 61.25, "progress": [], "start_at": "2026-12-07T13:26:40.000+00:00", "late_by_s": 0.0}
 
 
 def test_the_command_line_refuses_a_bad_start_time_in_one_line_before_loading_anything(tmp_path):
