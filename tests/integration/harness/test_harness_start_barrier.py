@@ -37,13 +37,20 @@ def test_two_runs_with_one_start_time_start_measuring_within_a_second_of_it(harn
     for run, (_out, err) in zip(runs, results):
         assert run.returncode == 0, err[-2000:]
     windows = []
-    for output in outputs:
+    for output, (out, _err) in zip(outputs, results):
+        summary = json.loads(out.strip().splitlines()[-1])
         record = json.loads((output / "fleetbench_run.json").read_text())
         jsonschema.validate(record, RUN_SCHEMA, format_checker=jsonschema.FormatChecker())
         measured = record["measured"]
         assert epoch(measured["start_at"]) == start_at and measured["late_by_s"] == 0.0
         assert 0 <= epoch(measured["start"]) - start_at < 1.0, measured
         assert "waiting for the agreed start" in (output / "harness.log").read_text()
+        progress = measured["progress"]
+        assert progress[0] == [0.0, 0, 0] and progress[-1][0] == pytest.approx(measured["duration_s"], abs=0.1)
+        assert 0 < progress[-1][1] <= summary["samples_completed"]
         windows.append((epoch(measured["start"]), epoch(measured["end"])))
+        print(f"{output.name}: measured start {epoch(measured['start']) - start_at:+.3f} s from --start-at, "
+              f"{measured['duration_s']} s long, {progress[-1][1]} samples")
     overlap = min(end for _start, end in windows) - max(start for start, _end in windows)
+    print(f"overlap {overlap:.3f} s of the shortest run {min(end - start for start, end in windows):.3f} s")
     assert overlap > 0.9 * min(end - start for start, end in windows)
