@@ -10,6 +10,7 @@ import os
 import typing as t
 
 from ansible_collections.fleetbench.llm.plugins.module_utils.atomic_file import write_atomically
+from ansible_collections.fleetbench.llm.plugins.module_utils.report_fleet_window import fleet_window
 from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import ResultRecord, fleet_total
 
 RESULTS_FILE = "benchmark.json"
@@ -76,8 +77,15 @@ def _fleet_totals(records: list[ResultRecord], hosts: list[str]) -> list[dict]:
             "mean_per_host": round(sum(per_host.values()) / len(per_host), 6) if per_host else None,
             "hosts_counted": sorted(per_host),
             "hosts_missing": sorted(set(hosts) - set(per_host)),
+            "measured_together": _measured_together(r for r in members if r.host in final),
         })
     return totals
+
+
+def _measured_together(records: t.Iterable[ResultRecord]) -> dict[str, t.Any]:
+    """How long the counted hosts measured at once; the total is fleet-wide only when `fleet_wide`."""
+    window = fleet_window([{"host": r.host, "run_info": r.run_info} for r in records])
+    return {key: window[key] for key in ("fleet_wide", "overlap_s", "overlap_pct", "verdict")}
 
 
 def write_summary(results_dir: str, run_id: str, summary: dict) -> str:

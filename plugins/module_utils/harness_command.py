@@ -18,6 +18,8 @@ def harness_command(params: dict) -> list[str]:
         command += ["--dataset-sha256", params["dataset_sha256"]]
     if params.get("total_sample_count"):
         command += ["--total-sample-count", str(params["total_sample_count"])]
+    if params.get("start_at"):
+        command += ["--start-at", str(params["start_at"])]
     for key, value in sorted((params.get("loadgen_settings") or {}).items()):
         command += ["--loadgen-setting", f"{key}={_text(value)}"]
     for key, value in sorted((params.get("engine_args") or {}).items()):

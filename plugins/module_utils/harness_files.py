@@ -11,7 +11,7 @@ STATUS_FILE = "fleetbench_status.json"
 RUN_FILE = "fleetbench_run.json"
 ACCURACY_FILE = "fleetbench_accuracy.json"
 
-PHASES = ("starting", "loading_model", "loading_dataset", "warmup", "running", "scoring", "done", "failed")
+PHASES = ("starting", "loading_model", "loading_dataset", "warmup", "waiting", "running", "scoring", "done", "failed")
 
 
 def read_json_object(path: str) -> tuple[dict[str, t.Any] | None, str | None]:

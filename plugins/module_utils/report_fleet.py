@@ -62,6 +62,7 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.report_stats import
     combined_uncertainty,
     pooled_noise,
 )
+from ansible_collections.fleetbench.llm.plugins.module_utils.report_fleet_window import fleet_window, window_rate
 from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import (
     ResultRecord,
     fleet_total,
@@ -467,7 +468,7 @@ def _scaling(
 def _scaling_entry(label, metric, records, groups, fleet, settings, limits) -> dict[str, t.Any]:
     by_repeat: dict[t.Any, dict[str, dict[str, t.Any]]] = {}
     for record in records:
-        by_repeat.setdefault(record.get("repeat"), {})[record["host"]] = record["headline"]
+        by_repeat.setdefault(record.get("repeat"), {})[record["host"]] = record
     hosts = sorted({r["host"] for r in fleet if scenario_label(r) == label})
     complete = {rep: vals for rep, vals in by_repeat.items() if set(vals) == set(hosts)}
     single_hosts: dict[str, dict[str, t.Any]] = {}
@@ -478,12 +479,26 @@ def _scaling_entry(label, metric, records, groups, fleet, settings, limits) -> d
                                "fleet_runs": len(complete), "not_representative": []}
     entry["not_representative"] = sorted({reason for r in records for reason in representativeness(r, limits)}
                                          | {reason for h in single_hosts.values() for reason in h["not_representative"]})
+    windows = {rep: fleet_window(list(by_host.values())) for rep, by_host in sorted(complete.items(), key=lambda i: str(i[0]))}
+    entry["windows"] = [dict(_without_epochs(window), repeat=rep) for rep, window in windows.items()]
+    entry["fleet_wide"] = bool(windows) and all(w["fleet_wide"] for w in windows.values())
     missing = [h for h in hosts if h not in single_hosts]
     if not complete or missing:
         entry["verdict"] = ("cannot be computed: " + (f"no VALID single-host result for {', '.join(missing)}" if missing
                             else "no fleet run in which every host finished VALID"))
         return entry
-    totals = Sample([t.cast(float, fleet_total(headlines.values())) for headlines in complete.values()])
+    if not entry["fleet_wide"]:
+        entry["verdict"] = "cannot be computed: " + next(w["verdict"] for w in windows.values() if not w["fleet_wide"])
+        return entry
+    in_window = {rep: [window_rate(r, windows[rep]["overlap_start_epoch"], windows[rep]["overlap_end_epoch"], metric)
+                       for r in by_host.values()] for rep, by_host in complete.items()}
+    no_progress = sorted({h for rep, by_host in complete.items() for h, rate in zip(by_host, in_window[rep]) if rate is None})
+    if no_progress:
+        entry["verdict"] = f"cannot be computed: no progress timeline over the shared window for {', '.join(no_progress)}"
+        return entry
+    entry["whole_run_fleet_total"] = statistics.median(
+        t.cast(float, fleet_total(r["headline"] for r in by_host.values())) for by_host in complete.values())
+    totals = Sample([sum(t.cast("list[float]", rates)) for rates in in_window.values()])
     single_sum = sum(single_hosts[h]["median"] for h in hosts)
     efficiency = totals.median / single_sum
     fleet_noise = pooled_noise([totals], settings)
@@ -508,6 +523,10 @@ def _scaling_entry(label, metric, records, groups, fleet, settings, limits) -> d
     if entry["not_representative"]:
         entry["verdict"] += " (not representative)"
     return entry
+
+
+def _without_epochs(window: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+    return {k: v for k, v in window.items() if not k.endswith("_epoch")}
 
 
 def _errors(report: t.Mapping[str, t.Any], results: t.Mapping[str, t.Any]) -> list[str]:

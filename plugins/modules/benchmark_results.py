@@ -116,7 +116,10 @@ ansible_facts:
   returned: always
   type: dict
 fleet_totals:
-  description: Fleet mode only; per scenario and repeat the C(total), C(per_host) values, C(mean_per_host) and C(hosts_missing).
+  description:
+    - Fleet mode only; per scenario and repeat the C(total), C(per_host) values, C(mean_per_host) and C(hosts_missing).
+    - C(measured_together) says how long the counted hosts measured at once (C(overlap_s), C(overlap_pct) of the
+      shortest run) and whether that makes the total C(fleet_wide) (at least 90%), with a one-line C(verdict).
   returned: when fleet_mode is fleet
   type: list
   elements: dict

@@ -66,6 +66,13 @@ options:
     description: vLLM engine arguments passed as C(--engine-arg KEY=VALUE).
     type: dict
     default: {}
+  start_at:
+    description:
+      - Agreed UTC start of LoadGen's measurement, as epoch seconds or ISO 8601 with a zone, passed
+        as C(--start-at). The harness loads and warms up, then waits for it; a fleet-mode run gives
+        every host the same one. Unset, measuring starts as soon as the host is ready.
+      - The wait counts against O(timeout).
+    type: str
   environment:
     description: Extra environment variables for the harness (e.g. C(VLLM_CPU_KVCACHE_SPACE)).
     type: dict
@@ -200,6 +207,7 @@ ARGUMENT_SPEC = dict(
     total_sample_count=dict(type="int"),
     loadgen_settings=dict(type="dict", default={}),
     engine_args=dict(type="dict", default={}),
+    start_at=dict(type="str"),
     environment=dict(type="dict", default={}),
     timeout=dict(type="int", default=3600),
     poll_interval=dict(type="int", default=5),

@@ -30,6 +30,8 @@ if str(HARNESS_SRC) not in sys.path:
 def harness_env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("VLLM_CPU_KVCACHE_SPACE", KVCACHE_GIB)
+    # This checkout's harness, whichever checkout the vLLM venv installed it from.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HARNESS_SRC), env.get("PYTHONPATH")]))
     env.update(extra)
     return env
 

@@ -142,3 +142,23 @@ def hostile_values() -> dict[str, dict]:
                               "headline": {"name": "completed_tokens_per_second", "value": nan, "unit": "tokens/s"}},
                    "gpu": gpu},
     }
+
+
+def measured_at(record: dict, start: float, duration_s: float | None = None, late_by_s: float | None = None) -> dict:
+    """The record as if its harness measured from `start` (epoch seconds) for `duration_s` (the
+    record's own duration by default) at a steady pace of its headline: run_info.measured."""
+    import datetime
+
+    duration = duration_s or record.get("duration_s") or 600.0
+    rate = float(record["headline"]["value"])
+    samples = rate * duration if "samples" in record["headline"]["name"] else (record.get("samples_per_second") or 0) * duration
+    tokens = rate * duration if "tokens" in record["headline"]["name"] else (record.get("tokens_per_second") or 0) * duration
+
+    def iso(epoch: float) -> str:
+        return datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).isoformat(timespec="milliseconds")
+
+    measured = {"start": iso(start), "end": iso(start + duration), "duration_s": duration,
+                "progress": [[0.0, 0, 0], [duration, samples, tokens]]}
+    if late_by_s is not None:
+        measured.update(start_at=iso(start - late_by_s), late_by_s=late_by_s)
+    return dict(record, run_info={**(record.get("run_info") or {}), "measured": measured})

@@ -41,6 +41,9 @@ def parser() -> argparse.ArgumentParser:
                      help="sample host and GPU telemetry this often while LoadGen measures (0: off)")
     run.add_argument("--model-derivative", metavar="TEXT",
                      help="declare the model a derivative of the reference (e.g. 'FP8 quantization'); recorded")
+    run.add_argument("--start-at", metavar="TIME",
+                     help="load and warm up, then start measuring at this UTC time (epoch seconds or ISO 8601 "
+                          "with a zone); every host of a fleet run gets the same one")
 
     tiny = commands.add_parser("make-tiny-model", help="random-weights Llama + local tokenizer, offline")
     tiny.add_argument("--output", required=True, type=pathlib.Path)
@@ -78,6 +81,7 @@ def _run(args, _stdout) -> int:
     from fleetbench_harness.console import LOG_FILE, configure_logging, output_to_log
     from fleetbench_harness.run_config import RunConfig
     from fleetbench_harness.runner import run_benchmark
+    from fleetbench_harness.start_barrier import parse_start_at
 
     config = RunConfig(
         scenario=args.scenario, mode=args.mode, model=args.model, dataset=args.dataset, output=args.output,
@@ -86,7 +90,8 @@ def _run(args, _stdout) -> int:
         engine_args=parse_key_values(args.engine_arg, "--engine-arg"),
         dataset_sha256=args.dataset_sha256, total_sample_count=args.total_sample_count,
         max_output_tokens=args.max_output_tokens, telemetry_interval_s=args.telemetry_interval,
-        model_derivative=args.model_derivative)
+        model_derivative=args.model_derivative,
+        start_at=None if args.start_at is None else parse_start_at(args.start_at))
     try:
         args.output.mkdir(parents=True, exist_ok=True)
     except OSError as err:

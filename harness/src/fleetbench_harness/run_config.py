@@ -28,6 +28,7 @@ class RunConfig:
     warmup_samples: int = 2
     telemetry_interval_s: float = DEFAULT_INTERVAL_S
     model_derivative: str | None = None  # e.g. "FP8 quantization of the reference": a claim the report shows
+    start_at: float | None = None  # UTC epoch seconds: LoadGen's measurement starts then (fleet start barrier)
 
     def check(self) -> None:
         if self.scenario not in SCENARIOS:

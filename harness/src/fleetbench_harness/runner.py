@@ -20,6 +20,7 @@ from fleetbench_harness.errors import HarnessError, LoadGenFailure
 from fleetbench_harness.loadgen_settings import (OFFICIAL_SAMPLE_COUNT, USER_CONF_FILE, build_test_settings,
                                                  check_user_conf_key, read_user_conf, reported_settings,
                                                  user_conf_text)
+from fleetbench_harness.measured_progress import ProgressTimeline
 from fleetbench_harness.model_files import check_model_dir, load_tokenizer
 from fleetbench_harness.profiles import is_compliant, profile_overrides
 from fleetbench_harness.qsl import construct_qsl
@@ -28,6 +29,7 @@ from fleetbench_harness.run_record import run_record, write_run_record
 from fleetbench_harness.sample_plan import distinct_samples_for, expected_queries, reuse_warning, sample_plan
 from fleetbench_harness.scenarios import SCENARIOS
 from fleetbench_harness.status import Progress, StatusFile, write_json_atomically
+from fleetbench_harness.start_barrier import iso_utc, measured_window, wait_until
 from fleetbench_harness.sut_offline import OfflineSUT
 from fleetbench_harness.sut_streaming import StreamingSUT
 from fleetbench_harness.telemetry import TelemetrySampler
@@ -96,11 +98,22 @@ def _run(config: RunConfig, status: StatusFile, progress: Progress, fatal) -> di
 
     status.set_phase("warmup")
     sut.warm_up(config.warmup_samples)
+    late_by_s = None
+    if config.start_at is not None:
+        status.set_phase("waiting")
+        log.info("ready; waiting for the agreed start %s", iso_utc(config.start_at))
+        late_by_s = wait_until(config.start_at)
+        if late_by_s:
+            log.warning("ready %.3f s after the agreed start %s: measuring at once", late_by_s, iso_utc(config.start_at))
     status.set_phase("running")
     sut.start()
-    with TelemetrySampler(config.output, config.telemetry_interval_s):
+    with TelemetrySampler(config.output, config.telemetry_interval_s), ProgressTimeline(progress) as timeline:
+        measured_start = time.time()
         _start_loadgen_test(sut, config, len(dataset), test_settings)
+        measured_end = time.time()
     sut.stop()
+    record["measured"] = measured_window(measured_start, measured_end, config.start_at, late_by_s, timeline.points)
+    write_run_record(config.output, record)
     _check_nothing_lost(config, progress)
 
     summary = {"output": str(config.output), "samples_issued": progress.samples_issued,

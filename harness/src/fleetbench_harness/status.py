@@ -9,7 +9,7 @@ import threading
 import time
 
 STATUS_FILE = "fleetbench_status.json"
-PHASES = ("starting", "loading_model", "loading_dataset", "warmup", "running", "scoring", "done", "failed")
+PHASES = ("starting", "loading_model", "loading_dataset", "warmup", "waiting", "running", "scoring", "done", "failed")
 
 
 def write_json_atomically(path: pathlib.Path, data: dict) -> None:

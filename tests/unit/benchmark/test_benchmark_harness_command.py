@@ -21,3 +21,9 @@ def test_settings_and_engine_args_are_repeated_sorted_and_booleans_lower_case():
     assert tail == ["--dataset-sha256", "ab", "--total-sample-count", "8",
                     "--loadgen-setting", "min_duration=0", "--loadgen-setting", "target_qps=4",
                     "--engine-arg", "enforce_eager=true"]
+
+
+def test_an_agreed_start_is_passed_as_start_at_and_left_out_when_unset():
+    command = harness_command(dict(BASE, start_at="1796650060"))
+    assert command[command.index("quick") + 1:] == ["--start-at", "1796650060"]
+    assert "--start-at" not in harness_command(dict(BASE, start_at=None))

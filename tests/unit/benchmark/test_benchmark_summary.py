@@ -93,3 +93,22 @@ def test_the_headline_is_the_records_own_never_a_copy_handed_in():
 def test_a_record_of_another_schema_version_stops_the_summary_with_one_line():
     with pytest.raises(ResultRecordError, match="^invalid result record: schema_version 2 is not supported"):
         summarize("r1", "per_host", ["n1"], [record("n1", 1.0, schema_version=2)], [], [], ["n1"])
+
+
+def measured(start: str, end: str) -> dict:
+    return {"run_info": {"measured": {"start": start, "end": end, "duration_s": 60.0, "progress": []}}}
+
+
+def test_a_fleet_total_says_whether_its_hosts_measured_together():
+    together = [record("n1", 100.0, **measured("2026-12-07T13:00:00+00:00", "2026-12-07T13:01:00+00:00")),
+                record("n2", 100.0, **measured("2026-12-07T13:00:01+00:00", "2026-12-07T13:01:01+00:00"))]
+    (total,) = fleet_totals(together, ["n1", "n2"])
+    assert total["measured_together"] == {
+        "fleet_wide": True, "overlap_s": 59.0, "overlap_pct": 98.3,
+        "verdict": "fleet-wide: all 2 hosts measured together for 59.0 s, 98.3% of the shortest run"}
+    apart = [record("n1", 100.0, **measured("2026-12-07T13:00:00+00:00", "2026-12-07T13:01:00+00:00")),
+             record("n2", 100.0, **measured("2026-12-07T13:00:30+00:00", "2026-12-07T13:01:30+00:00"))]
+    (total,) = fleet_totals(apart, ["n1", "n2"])
+    assert total["measured_together"]["fleet_wide"] is False and total["measured_together"]["overlap_pct"] == 50.0
+    (total,) = fleet_totals([record("n1", 100.0)], ["n1"])
+    assert total["measured_together"]["verdict"].startswith("not fleet-wide: no measured start and end for n1")

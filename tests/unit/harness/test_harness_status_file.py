@@ -19,7 +19,7 @@ def test_every_phase_written_matches_the_contract_schema(tmp_path):
     status = StatusFile(tmp_path, progress, interval_s=60)
     status.start()
     jsonschema.validate(read(tmp_path), SCHEMA)
-    for phase in ("loading_dataset", "loading_model", "warmup", "running", "scoring"):
+    for phase in ("loading_dataset", "loading_model", "warmup", "waiting", "running", "scoring"):
         status.set_phase(phase)
         assert read(tmp_path)["phase"] == phase
         jsonschema.validate(read(tmp_path), SCHEMA)

@@ -12,7 +12,9 @@ import pytest
 
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_document import fleet_report, report_data
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_junit import junit_report
-from tests.pytest_plugins.report import L01_OFFLINE, L02_SERVER, L41_INVALID_SERVER
+from tests.pytest_plugins.report import L01_OFFLINE, L02_SERVER, L41_INVALID_SERVER, measured_at
+
+FLEET_START = 1_796_650_000.0
 
 
 def _group(report, scenario):
@@ -70,7 +72,8 @@ def test_super_linear_claim_from_short_runs_is_within_noise_and_not_representati
     # Incident 4: "super-linear scaling, 105.5%" from 0.9-second, 10-sample runs.
     short = {"duration_s": 0.9, "samples_issued": 10, "samples_completed": 10, "compliant": False}
     singles = [replay_run(L01_OFFLINE, h, **short) for h in ("host-a", "host-b")]
-    fleet = [replay_run(L01_OFFLINE, h, scale=1.055, fleet_mode="fleet", **short) for h in ("host-a", "host-b")]
+    fleet = [measured_at(replay_run(L01_OFFLINE, h, scale=1.055, fleet_mode="fleet", **short), FLEET_START)
+             for h in ("host-a", "host-b")]
     report = report_data(results_document(singles + fleet))
     rendered = fleet_report(results_document(singles + fleet))
 
@@ -87,8 +90,8 @@ def test_super_linear_claim_from_short_runs_is_within_noise_and_not_representati
 def test_super_linear_is_said_only_beyond_measured_noise(replay_run, results_document):
     singles = [replay_run(L01_OFFLINE, h, repeat=r, scale=s) for h in ("host-a", "host-b")
                for r, s in ((0, 0.999), (1, 1.001))]
-    fleet = [replay_run(L01_OFFLINE, h, repeat=r, scale=1.2 * s, fleet_mode="fleet") for h in ("host-a", "host-b")
-             for r, s in ((0, 0.999), (1, 1.001))]
+    fleet = [measured_at(replay_run(L01_OFFLINE, h, repeat=r, scale=1.2 * s, fleet_mode="fleet"), FLEET_START + r * 900)
+             for h in ("host-a", "host-b") for r, s in ((0, 0.999), (1, 1.001))]
     scaling = report_data(results_document(singles + fleet))["scaling"][0]
 
     assert scaling["verdict"] == "super-linear"
@@ -153,7 +156,7 @@ def test_rendered_report_holds_no_unexpanded_template_or_shell_expression(replay
 @pytest.mark.usefixtures("corpus_dir")
 def test_fleet_run_is_compared_with_single_host_results_of_the_baseline(replay_run, results_document):
     singles = results_document([replay_run(L01_OFFLINE, h, run_id="single") for h in ("host-a", "host-b")], run_id="single")
-    fleet = results_document([replay_run(L01_OFFLINE, h, run_id="fleet", scale=0.8, fleet_mode="fleet")
+    fleet = results_document([measured_at(replay_run(L01_OFFLINE, h, run_id="fleet", scale=0.8, fleet_mode="fleet"), FLEET_START)
                               for h in ("host-a", "host-b")], run_id="fleet")
     scaling = report_data(fleet, baseline=singles)["scaling"][0]
 
