@@ -73,9 +73,10 @@ def mean_of(samples: list[dict], index: int, key: str) -> float | None:
     return round(statistics.fmean(values), 1) if values else None
 
 
-def load_checks(timeline: dict, load_from_s: float, gpu_count: int, loaded: bool) -> list[dict]:
+def load_checks(timeline: dict, load_from_s: float, load_s: float, gpu_count: int, loaded: bool) -> list[dict]:
+    """Idle is before the load; under load is its second half (the first half is ramp-up)."""
     idle = [s for s in timeline["samples"] if s["t"] < load_from_s]
-    busy = [s for s in timeline["samples"] if s["t"] >= load_from_s]
+    busy = [s for s in timeline["samples"] if s["t"] >= load_from_s + load_s / 2]
     checks = []
     for index in range(gpu_count):
         power = (mean_of(idle, index, "power_w"), mean_of(busy, index, "power_w"))
@@ -130,7 +131,8 @@ def table(rows: list[dict]) -> str:
 def check(smi: str, idle_s: float, load_s: float, interval_s: float, load=torch_load) -> dict:
     nvml, xml = read_both(smi)
     timeline, load_from, what = measure(idle_s, load_s, interval_s, load)
-    rows = reader_checks(nvml, xml) + load_checks(timeline, load_from, len(nvml["gpus"]), not what.startswith("none"))
+    rows = reader_checks(nvml, xml) + load_checks(timeline, load_from, load_s, len(nvml["gpus"]),
+                                                       not what.startswith("none"))
     return {"passed": all(row["ok"] is not False for row in rows), "load": what,
             "telemetry_source": timeline["sources"]["gpu"], "samples": len(timeline["samples"]),
             "sampler_cpu_s": timeline["sampler_cpu_s"], "checks": rows, "nvml": nvml, "nvidia_smi": xml}
