@@ -18,8 +18,8 @@ def _stat(pid: int) -> list[str] | None:
         return None
 
 
-def tree_cpu_seconds(root: int) -> float:
-    """User + system seconds of `root` and its live descendants, waited-for children included."""
+def tree_cpu_seconds(root: int, descend: bool = True) -> float:
+    """User + system seconds of `root` and (`descend`) its live descendants, waited-for children included."""
     children: dict[int, list[int]] = {}
     fields: dict[int, list[str]] = {}
     for entry in os.listdir("/proc"):
@@ -35,7 +35,8 @@ def tree_cpu_seconds(root: int) -> float:
         if stat:
             # utime, stime, cutime, cstime are fields 14-17 of stat: 11-14 after the state.
             total += sum(int(value) for value in stat[11:15])
-        todo.extend(children.get(pid, []))
+        if descend:
+            todo.extend(children.get(pid, []))
     return total / TICK
 
 
@@ -43,3 +44,21 @@ def own_cpu_seconds(pid: int) -> float:
     """User + system seconds of `pid` itself, its children left out."""
     stat = _stat(pid)
     return sum(int(value) for value in stat[11:13]) / TICK if stat else 0.0
+
+
+def ssh_master_cpu_seconds(control_dir: str) -> float:
+    """User + system seconds of the persistent ssh masters whose control sockets live in
+    `control_dir`: they carry every connection to their host, and leave the tree that started them."""
+    total = 0
+    needle = control_dir.encode()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            cmdline = pathlib.Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        stat = _stat(int(entry)) if cmdline.startswith(b"ssh: ") and needle in cmdline else None
+        if stat:
+            total += sum(int(value) for value in stat[11:13])
+    return total / TICK

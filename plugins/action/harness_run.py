@@ -54,7 +54,7 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         args = dict(self._task.args)
-        for internal in ("step", "wait", "archive"):
+        for internal in ("step", "wait"):
             args.pop(internal, None)
         try:
             if self._task.check_mode:
@@ -112,7 +112,9 @@ class ActionModule(ActionBase):
         """The run's state: one shell command, waiting on the host up to `wait` seconds for the
         run to end; the module's poll only when that cannot settle it."""
         token = new_token()
-        answer = self._low_level_execute_command(read_command(args["output"], wait, token))
+        # The script goes on stdin, as with pipelining: no pty (stdout stays apart from stderr), and
+        # it runs under become like the module would.
+        answer = self._low_level_execute_command("/bin/sh", in_data=read_command(args["output"], wait, token))
         looks["reads"] += 1
         state = parse_read(answer.get("stdout", ""), token) if answer.get("rc") == 0 else None
         if state is None or needs_module_poll(state):

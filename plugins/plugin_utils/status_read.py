@@ -51,6 +51,8 @@ def new_token() -> str:
 def parse_read(stdout: str, token: str) -> dict | None:
     """The run's state from the command's output; None when the output is not the command's."""
     chunks: dict[str, str] = {}
+    if "\r\n" + token in stdout:
+        stdout = stdout.replace("\r\n", "\n")  # read through a pty
     pieces = stdout.split("\n" + token + " ")
     if len(pieces) != len(PARTS) + 2:
         return None

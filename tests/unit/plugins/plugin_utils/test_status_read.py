@@ -18,8 +18,9 @@ from ansible_collections.fleetbench.llm.plugins.plugin_utils.status_read import 
 
 
 def look(output: str, wait_s: float = 0) -> dict:
+    """As the action runs it: the script on the stdin of /bin/sh."""
     token = new_token()
-    answer = subprocess.run(["/bin/sh", "-c", read_command(output, wait_s, token)],
+    answer = subprocess.run(["/bin/sh"], input=read_command(output, wait_s, token),
                             capture_output=True, text=True, check=True)
     state = parse_read(answer.stdout, token)
     assert state is not None, answer.stdout
@@ -86,3 +87,10 @@ def test_paths_with_spaces_and_quotes_are_quoted(tmp_path):
     hp.start(["/bin/sh", "-c", "echo '{\"phase\": \"done\"}' > fleetbench_status.json"], output)
     time.sleep(0.5)
     assert look(output, wait_s=2)["status"] == {"phase": "done"}
+
+
+def test_output_read_through_a_pty_is_understood(running):
+    token = new_token()
+    answer = subprocess.run(["/bin/sh"], input=read_command(running, 0, token), capture_output=True, text=True, check=True)
+    state = parse_read(answer.stdout.replace("\n", "\r\n"), token)
+    assert state["status"]["phase"] == "running" and state["log_tail"] == "a\nb\n"
