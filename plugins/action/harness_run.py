@@ -66,9 +66,6 @@ class ActionModule(ActionBase):
     def _drive(self, args: dict, task_vars: dict) -> dict:
         host = task_vars.get("inventory_hostname", "?")
         label = args.get("label") or f"{args.get('scenario')}/{args.get('mode', 'performance')}"
-        timeout = int(args.get("timeout", 3600))
-        floor = max(1, int(args.get("poll_interval", 5)))
-        expected = expected_run_s(args.get("profile", "official"), args.get("mode", "performance"), args.get("loadgen_settings"))
         clock = StageClock()
         looks = {"reads": 0, "module_polls": 0}
         began = time.monotonic()
@@ -76,6 +73,17 @@ class ActionModule(ActionBase):
         clock.mark("start")
         if started.get("failed"):
             return self._outcome(args, "failed", None, {}, began, cause=started.get("msg"))
+        try:
+            return self._watch(args, task_vars, host, label, started, began, clock, looks)
+        except Exception:
+            # Whatever broke here, the run must not outlive its task and hold the next run's memory.
+            self._stop(args, task_vars)
+            raise
+
+    def _watch(self, args, task_vars, host, label, started, began, clock, looks) -> dict:
+        timeout = int(args.get("timeout", 3600))
+        floor = max(1, int(args.get("poll_interval", 5)))
+        expected = expected_run_s(args.get("profile", "official"), args.get("mode", "performance"), args.get("loadgen_settings"))
         last: dict = {}
         shown = None
         shown_at = 0.0
@@ -114,7 +122,7 @@ class ActionModule(ActionBase):
         token = new_token()
         # The script goes on stdin, as with pipelining: no pty (stdout stays apart from stderr), and
         # it runs under become like the module would.
-        answer = self._low_level_execute_command("/bin/sh", in_data=read_command(args["output"], wait, token))
+        answer = self._low_level_execute_command("/bin/sh", in_data=read_command(args["output"], wait, token).encode())
         looks["reads"] += 1
         state = parse_read(answer.get("stdout", ""), token) if answer.get("rc") == 0 else None
         if state is None or needs_module_poll(state):
@@ -166,7 +174,8 @@ class ActionModule(ActionBase):
         where = f"{host}: {args['output']}"
         packed = self._step(args, "collect", task_vars)
         if packed.get("failed") or packed.get("unreachable"):
-            raise AnsibleError(f"{where}: cannot pack the run: {packed.get('msg', 'no reason given')}")
+            # The module's message starts with the run folder.
+            raise AnsibleError(f"{host}: cannot pack the run: {' '.join(str(packed.get('msg', where)).split())}")
         archive = packed["archive"]
         dest = args["progress_dir"]
         os.makedirs(dest, exist_ok=True)
