@@ -152,12 +152,17 @@ class ActionModule(ActionBase):
         clock.mark("watch")
         collected, problem = [], None
         if args.get("progress_dir"):
+            where = f"{host}: {args['output']}"
             try:
                 collected = self._collect(args, task_vars, host)
             except AnsibleConnectionFailure as exc:
-                problem = f"{host}: {args['output']}: connection lost while bringing the files back: {' '.join(str(exc).split())}"
-            except (AnsibleError, HarnessProcessError, RunUnpackError, OSError) as exc:
+                problem = f"{where}: connection lost while bringing the files back: {' '.join(str(exc).split())}"
+            except OSError as exc:
+                problem = f"{where}: {exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
+            except (AnsibleError, HarnessProcessError, RunUnpackError) as exc:
                 problem = " ".join(str(exc).split())
+                if not problem.startswith(f"{host}: "):
+                    problem = f"{where}: {problem}"
         clock.mark("collect")
         cause = None
         if problem and outcome == "done":
@@ -166,7 +171,10 @@ class ActionModule(ActionBase):
         result.update(collected=collected, collect_problem=problem, controller_cpu_s=clock.stages, looks=looks)
         if args.get("progress_dir"):
             cost = {"controller_cpu_s": clock.stages, "looks": looks, "elapsed_s": result["elapsed_s"]}
-            write_atomically(os.path.join(args["progress_dir"], COST_FILE), _to_json(cost))
+            try:
+                write_atomically(os.path.join(args["progress_dir"], COST_FILE), _to_json(cost))
+            except OSError as exc:
+                display.warning(f"{host}: cannot write {COST_FILE} in {args['progress_dir']}: {exc.strerror or exc}")
         return result
 
     def _collect(self, args: dict, task_vars: dict, host: str) -> list[str]:

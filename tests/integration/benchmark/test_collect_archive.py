@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 
 import pytest
 
@@ -63,14 +64,19 @@ def test_the_host_copy_stays_by_default(host, tmp_path):
 
 
 def test_files_that_cannot_come_back_stay_on_the_host_with_a_one_line_cause(host, tmp_path):
-    host.ssh("node1", "mount -t tmpfs -o size=16k tmpfs /tmp", check=True)
+    """The controller's disk is full: the progress files fit, the archive does not."""
+    full = tmp_path / "full"
+    full.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=96k", "tmpfs", str(full)], check=True)
     try:
-        process, _ = run(host, tmp_path, "archive-failed", fleetbench_remove_host_runs=True)
+        process, local = run(host, full, "archive-failed", fleetbench_remove_host_runs=True)
+        left = sorted(p.name for p in local.iterdir())
     finally:
-        host.ssh("node1", "umount /tmp", check=True)
+        subprocess.run(["umount", str(full)], check=True)
     kept = host.host("node1").root / RUNS / "archive-failed" / "Offline" / "performance" / "1"
     assert sorted(p.name for p in kept.iterdir()) == FILES
-    lines = [line for line in process.stdout.splitlines() if "files not brought back" in line]
+    assert not [name for name in left if name.startswith(".fleetbench-")], left
+    lines = [line for line in process.stdout.splitlines() if "files not brought back, still on the host" in line]
     assert lines, process.stdout[-3000:]
-    assert "node1: cannot pack the run: /var/lib/fleetbench-bench/runs/archive-failed/Offline/performance/1:" in lines[0]
-    assert "No space left on device" in lines[0] and "Traceback" not in process.stdout
+    assert "node1: /var/lib/fleetbench-bench/runs/archive-failed/Offline/performance/1:" in lines[0]
+    assert "Traceback" not in process.stdout + process.stderr
