@@ -11,6 +11,11 @@ each stage (a play of benchmark.yml) is timed from the console and charged the m
 CPU seconds (/proc/stat), and the controller's own CPU time (ansible-playbook and its forks) is
 taken from the rusage of its process tree.
 
+A fleet owner sizes a controller by what it pays per host: each run's `fleetbench_controller.json`
+(written by harness_run) splits its controller CPU into start, watch and collect, and the
+collect-and-report stage's controller CPU (the process tree, read from /proc at each play) over
+the hosts is the report's share; the section shows them per host and scenario run.
+
 Each size runs twice: on freshly reset hosts (deploy does everything), then again on the same
 hosts (deploy finds everything in place), which is what a fleet benchmarked every day sees.
 """

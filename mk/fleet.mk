@@ -10,7 +10,7 @@ test-benchmark-faults: setup ## every fault at once on 10 namespaced SSH hosts w
 	$(BIN)/pytest tests/integration/benchmark/test_benchmark_faults.py
 
 BENCH_FLEET_HOSTS ?= 1 2 4 8
-bench-fleet: setup ## wall time and overhead of benchmark.yml on 1, 2, 4, 8 test hosts (root; updates BENCHMARKS.md)
+bench-fleet: setup ## wall time, overhead and controller CPU per host (start/watch/collect/report) of benchmark.yml on 1, 2, 4, 8 test hosts (root; updates BENCHMARKS.md)
 	BENCH_FLEET_HOSTS="$(BENCH_FLEET_HOSTS)" BENCH_FLEET_NOTE="$(BENCH_FLEET_NOTE)" $(BIN)/python benchmarks/bench_fleet.py
 
 BENCH_CONTROLLER_BEFORE ?=
