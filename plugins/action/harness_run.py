@@ -167,6 +167,9 @@ class ActionModule(ActionBase):
         cause = None
         if problem and outcome == "done":
             outcome, cause = "uncollected", f"files not brought back, still on the host: {problem}"
+        elif problem:
+            cause = (f"{describe_failure(outcome, polled or {}, int(args.get('timeout', 3600)))}; "
+                     f"files not brought back, still on the host: {problem}")
         result = self._outcome(args, outcome, polled, started, began, cause=cause)
         result.update(collected=collected, collect_problem=problem, controller_cpu_s=clock.stages, looks=looks)
         if args.get("progress_dir"):
@@ -186,19 +189,25 @@ class ActionModule(ActionBase):
             raise AnsibleError(f"{host}: cannot pack the run: {' '.join(str(packed.get('msg', where)).split())}")
         archive = packed["archive"]
         dest = args["progress_dir"]
-        os.makedirs(dest, exist_ok=True)
-        handle, local = tempfile.mkstemp(prefix=".fleetbench-archive-", suffix=".tar.gz", dir=dest)
-        os.close(handle)
+        local = None
         try:
+            os.makedirs(dest, exist_ok=True)
+            handle, local = tempfile.mkstemp(prefix=".fleetbench-archive-", suffix=".tar.gz", dir=dest)
+            os.close(handle)
             self._connection.fetch_file(archive, local)
             names = unpack_verified(local, packed["archive_sha256"], packed["members"], dest, where=where)
         finally:
-            os.unlink(local)
+            if local:
+                os.unlink(local)
+            # The archive is only a copy: it goes whatever happened; the run folder stays.
             self._low_level_execute_command(f"rm -f -- {shlex.quote(archive)}")
         if args.get("remove_host_copy"):
             refuse_unsafe_output(args["output"])
             out = args["output"].rstrip("/")
-            self._low_level_execute_command(f"rm -rf -- {shlex.quote(out)} {shlex.quote(out + '.control')}")
+            removed = self._low_level_execute_command(f"rm -rf -- {shlex.quote(out)} {shlex.quote(out + '.control')}")
+            if removed.get("rc") != 0:
+                display.warning(f"{where}: files came back, but the host's copy could not be removed: "
+                                f"{' '.join(str(removed.get('stderr', '')).split()) or 'rc ' + str(removed.get('rc'))}")
         return names
 
     def _outcome(self, args, outcome, polled, started, began, cause=None) -> dict:
