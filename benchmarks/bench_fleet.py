@@ -11,6 +11,11 @@ each stage (a play of benchmark.yml) is timed from the console and charged the m
 CPU seconds (/proc/stat), and the controller's own CPU time (ansible-playbook and its forks) is
 taken from the rusage of its process tree.
 
+A fleet owner sizes a controller by what it pays per host: each run's `fleetbench_controller.json`
+(written by harness_run) splits its controller CPU into start, watch and collect, and the
+collect-and-report stage's controller CPU (the process tree, read from /proc at each play) over
+the hosts is the report's share; the section shows them per host and scenario run.
+
 Each size runs twice: on freshly reset hosts (deploy does everything), then again on the same
 hosts (deploy finds everything in place), which is what a fleet benchmarked every day sees.
 """
@@ -31,6 +36,7 @@ REPO = pathlib.Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "collections"), str(REPO / "harness" / "src")]
 
 from benchmarks import machine, sections  # noqa: E402
+from benchmarks.proc_cpu import tree_cpu_seconds  # noqa: E402
 
 from tests.pytest_plugins.benchmark import benchmark_command, benchmark_env, fleet_vars, write_inventory  # noqa: E402
 from tests.pytest_plugins.harness import make_tiny_dataset, build_once, TINY_MODEL  # noqa: E402
@@ -66,28 +72,35 @@ def busy_cpu_seconds() -> float:
     return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
-def run_staged(command: list[str], env: dict) -> tuple[int, str, list[tuple[str, float, float]]]:
-    """Run ansible-playbook; return its exit code, its output, and (stage, wall s, busy CPU s) per stage."""
-    marks: list[tuple[str, float, float]] = []
+def run_staged(command: list[str], env: dict) -> tuple[int, str, list[tuple[str, float, float, float]]]:
+    """Run ansible-playbook; return its exit code, its output, and (stage, wall s, busy CPU s,
+    controller CPU s) per stage. The controller's CPU is ansible-playbook's process tree, read
+    from /proc at each play boundary."""
+    marks: list[tuple[str, float, float, float]] = []
     output: list[str] = []
     with tempfile.TemporaryFile("w+") as errors:
         with subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=errors, text=True) as proc:
             # ansible-playbook's own start (inventory, collections) counts with the checks.
-            marks.append(("checks and preflight", time.monotonic(), busy_cpu_seconds()))
+            marks.append(("checks and preflight", time.monotonic(), busy_cpu_seconds(), 0.0))
+            last_tree = 0.0
             for line in proc.stdout:
                 output.append(line)
                 play = re.match(r"PLAY \[(.*)\] \*", line)
                 if play and not line.startswith("PLAY RECAP"):
-                    marks.append((STAGES.get(play.group(1), "collect and report"), time.monotonic(), busy_cpu_seconds()))
-        marks.append(("end", time.monotonic(), busy_cpu_seconds()))
+                    last_tree = tree_cpu_seconds(proc.pid)
+                    marks.append((STAGES.get(play.group(1), "collect and report"), time.monotonic(), busy_cpu_seconds(), last_tree))
+                elif line.startswith("PLAY RECAP"):
+                    last_tree = tree_cpu_seconds(proc.pid)
+        marks.append(("end", time.monotonic(), busy_cpu_seconds(), last_tree))
         errors.seek(0)
         output.append(errors.read())
     spans: dict[str, list[float]] = {}
-    for (stage, at, busy), (_, next_at, next_busy) in zip(marks[:-1], marks[1:]):
-        span = spans.setdefault(stage, [0.0, 0.0])
+    for (stage, at, busy, tree), (_, next_at, next_busy, next_tree) in zip(marks[:-1], marks[1:]):
+        span = spans.setdefault(stage, [0.0, 0.0, 0.0])
         span[0] += next_at - at
         span[1] += next_busy - busy
-    return proc.returncode, "".join(output), [(stage, *spans.get(stage, [0.0, 0.0])) for stage in STAGE_ORDER]
+        span[2] += next_tree - tree
+    return proc.returncode, "".join(output), [(stage, *spans.get(stage, [0.0, 0.0, 0.0])) for stage in STAGE_ORDER]
 
 
 def measure(fleet, hosts: int, work: pathlib.Path, model, dataset, attempt: str) -> dict:
@@ -106,9 +119,22 @@ def measure(fleet, hosts: int, work: pathlib.Path, model, dataset, attempt: str)
         raise SystemExit(f"bench-fleet: {hosts} hosts failed (exit {code}):\n{output[-6000:]}")
     harness = harness_seconds(work / "results" / run_id)
     controller_cpu = (children.ru_utime - children_before.ru_utime) + (children.ru_stime - children_before.ru_stime)
+    stage_map = {stage: {"wall_s": span, "busy_cpu_s": busy, "controller_cpu_s": tree} for stage, span, busy, tree in stages}
     return {"hosts": hosts, "wall_s": wall, "harness_s": harness, "overhead_s": wall - harness, "load_before": load,
-            "controller_cpu_s": controller_cpu,
-            "stages": {stage: {"wall_s": span, "busy_cpu_s": busy} for stage, span, busy in stages}}
+            "controller_cpu_s": controller_cpu, "stages": stage_map,
+            "per_host_run": per_host_run_cost(work / "results" / run_id, hosts, stage_map)}
+
+
+def per_host_run_cost(run_dir: pathlib.Path, hosts: int, stages: dict) -> dict:
+    """Controller CPU s per host per scenario run: start, watch, collect (harness_run's own account,
+    fleetbench_controller.json, averaged over the runs) and report (the collect-and-report stage's
+    controller CPU over the hosts)."""
+    costs = [json.loads(p.read_text()).get("controller_cpu_s", {}) for p in run_dir.glob("*/*/*/fleetbench_controller.json")]
+    runs = max(1, len(costs))
+    split = {part: sum(cost.get(part, 0.0) for cost in costs) / runs for part in ("start", "watch", "collect")}
+    split["report"] = stages["collect and report"]["controller_cpu_s"] / max(1, hosts)
+    split["runs"] = len(costs)
+    return split
 
 
 def uptime() -> str:
@@ -148,6 +174,7 @@ def section(rows: list[dict], sizes: list[int], load: list[str], note: str = "")
             lines.append(f"| {row['hosts']} | {attempt} | {result['wall_s']:.1f} | {result['harness_s']:.1f} "
                          f"| {result['overhead_s']:.1f} | {verdict} | {result['load_before']:.2f} |")
     lines += stage_table(rows)
+    lines += per_host_table(rows)
     measured = [row["hosts"] for row in rows]
     lines.append("")
     if measured != sizes:
@@ -192,6 +219,22 @@ def stage_table(rows: list[dict]) -> list[str]:
             cells = [f"{result['stages'][stage]['wall_s']:.1f} ({result['stages'][stage]['busy_cpu_s']:.1f})"
                      for stage in STAGE_ORDER]
             lines.append(f"| {row['hosts']} | {attempt} | " + " | ".join(cells) + f" | {result['controller_cpu_s']:.1f} |")
+    return lines
+
+
+def per_host_table(rows: list[dict]) -> list[str]:
+    """What the controller pays per host and scenario run, the number a fleet owner sizes a controller by."""
+    lines = ["", "Controller CPU s per host per scenario run (ansible-playbook's process tree; start, watch and collect from "
+             "each run's `fleetbench_controller.json`, report = the collect-and-report stage over the hosts):", "",
+             "| hosts | run | runs | start | watch | collect | report | total |", "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for row in rows:
+        for attempt, result in attempts(row):
+            split = result.get("per_host_run")
+            if not split:
+                continue
+            total = sum(split[part] for part in ("start", "watch", "collect", "report"))
+            lines.append(f"| {row['hosts']} | {attempt} | {split['runs']} | {split['start']:.2f} | {split['watch']:.2f} "
+                         f"| {split['collect']:.2f} | {split['report']:.2f} | {total:.2f} |")
     return lines
 
 

@@ -1,5 +1,5 @@
 # The main job (benchmark.yml) across a fleet: its tests and the fleet-size benchmark.
-.PHONY: test-benchmark test-benchmark-faults bench-fleet demo-fast
+.PHONY: test-benchmark test-benchmark-faults bench-fleet bench-controller demo-fast
 
 test-benchmark: setup ## benchmark.yml on localhost for real, ansible-runner (AWX) job, deploy idempotence (~8 min)
 	$(BIN)/pytest tests/unit/benchmark tests/integration/benchmark/test_benchmark_localhost.py \
@@ -10,8 +10,12 @@ test-benchmark-faults: setup ## every fault at once on 10 namespaced SSH hosts w
 	$(BIN)/pytest tests/integration/benchmark/test_benchmark_faults.py
 
 BENCH_FLEET_HOSTS ?= 1 2 4 8
-bench-fleet: setup ## wall time and overhead of benchmark.yml on 1, 2, 4, 8 test hosts (root; updates BENCHMARKS.md)
+bench-fleet: setup ## wall time, overhead and controller CPU per host (start/watch/collect/report) of benchmark.yml on 1, 2, 4, 8 test hosts (root; updates BENCHMARKS.md)
 	BENCH_FLEET_HOSTS="$(BENCH_FLEET_HOSTS)" BENCH_FLEET_NOTE="$(BENCH_FLEET_NOTE)" $(BIN)/python benchmarks/bench_fleet.py
+
+BENCH_CONTROLLER_BEFORE ?=
+bench-controller: setup ## controller CPU s per look and per collect, on one test host with a stand-in harness (root; BENCH_CONTROLLER_BEFORE=DIR adds a tree; updates BENCHMARKS.md)
+	$(BIN)/python benchmarks/bench_controller.py $(if $(BENCH_CONTROLLER_BEFORE),--before $(BENCH_CONTROLLER_BEFORE))
 
 demo-fast: setup ## the first command with Offline only (about a minute after the first run)
 	$(BIN)/ansible-playbook benchmark.yml -i inventory/localhost -e '{"fleetbench_scenarios": ["Offline"]}'

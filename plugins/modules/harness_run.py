@@ -12,10 +12,21 @@ description:
   - Starts C(fleetbench-harness run) for one scenario and mode in its own process group,
     detached from the connection, then watches its status file until it ends.
   - The action plugin of the same name drives the run from the controller. It starts the run,
-    polls it every O(poll_interval) seconds and prints a progress line when the phase or the
-    sample count moves. It writes the last status and the tail of the harness log into
-    O(progress_dir) on the controller at each poll, so a host lost mid-run still leaves its
-    partial logs behind.
+    then looks at it about 20 times over LoadGen's min_duration (600 s for the official
+    profile), never less than O(poll_interval) and never more than 30 s apart, and prints a
+    progress line when the phase or the sample count moves. A look is one shell command over
+    the connection already held (no module is shipped); it waits on the host for the run to
+    end, so the end is seen within a second. It writes the last status and the tail of the
+    harness log into O(progress_dir) on the controller at each look, so a host lost mid-run
+    still leaves its partial logs behind.
+  - When the run ends (finished, failed or timed out) and O(progress_dir) is set, the run's
+    files come back as one archive. The host lists each file with its size and SHA-256; the
+    controller checks the archive's checksum and its members (plain file names only, no
+    absolute paths, no C(..), no links) before it unpacks them into O(progress_dir). The
+    archive on the host is removed afterwards, and the run folder too with
+    O(remove_host_copy), only once everything came back intact.
+  - What the controller spent on the run (CPU seconds for start, watch and collect) is written
+    to C(fleetbench_controller.json) in O(progress_dir).
   - When the run exceeds O(timeout), the whole process group (harness and vLLM engine
     processes) is stopped and the task fails with the cause.
   - The task fails when the harness exits non-zero, is killed, times out or the host is lost.
@@ -82,9 +93,17 @@ options:
     type: int
     default: 3600
   poll_interval:
-    description: Seconds between two looks at the status file.
+    description:
+      - Fewest seconds between two looks at the run. Longer runs are looked at less often
+        (about 20 looks over LoadGen's min_duration, at most 30 s apart).
     type: int
     default: 5
+  remove_host_copy:
+    description:
+      - Remove the run folder on the host once its files came back and passed every check.
+        A run whose files did not come back intact keeps its folder.
+    type: bool
+    default: false
   progress_dir:
     description:
       - Folder on the controller that receives the last status file and the log tails at
@@ -95,10 +114,10 @@ options:
     type: str
   step:
     description:
-      - Internal; the action plugin calls the module with C(start), C(poll) and C(stop).
-        Leave unset.
+      - Internal; the action plugin calls the module with C(start), C(poll), C(stop) and
+        C(collect) (pack the run's files into one archive). Leave unset.
     type: str
-    choices: [start, poll, stop]
+    choices: [start, poll, stop, collect]
   wait:
     description: Internal; seconds the C(poll) step waits for the run to end before answering.
     type: float
@@ -146,7 +165,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 outcome:
-  description: C(done) (the harness exited 0), C(failed), C(timeout) or C(lost) (host unreachable mid-run).
+  description:
+    - C(done) (the harness exited 0), C(failed), C(timeout), C(lost) (host unreachable mid-run) or
+      C(uncollected) (the run finished but its files did not come back intact; they stay on the host).
   returned: always
   type: str
   sample: done
@@ -164,6 +185,26 @@ status:
   description: Last content of C(fleetbench_status.json) (phase, samples, tokens/s).
   returned: always
   type: dict
+collected:
+  description: Files brought back to O(progress_dir) from the run's archive, after every check passed.
+  returned: always
+  type: list
+  elements: str
+  sample: [fleetbench_run.json, fleetbench_status.json, harness.log, mlperf_log_detail.txt]
+collect_problem:
+  description: One line naming host, run folder and cause when the files did not come back intact; null otherwise.
+  returned: always
+  type: str
+controller_cpu_s:
+  description: CPU seconds the controller spent on the run, by stage (C(start), C(watch), C(collect)).
+  returned: when the run was started
+  type: dict
+  sample: {start: 0.41, watch: 0.62, collect: 0.35}
+looks:
+  description: How the run was watched, C(reads) (shell commands) and C(module_polls) (module runs).
+  returned: when the run was started
+  type: dict
+  sample: {reads: 21, module_polls: 1}
 files:
   description: Files in the output folder when the run ended.
   returned: always
@@ -185,6 +226,9 @@ command:
   elements: str
 """
 
+import os
+import tempfile
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.fleetbench.llm.plugins.module_utils.harness_command import harness_command
@@ -194,6 +238,7 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.harness_process imp
     start,
     stop,
 )
+from ansible_collections.fleetbench.llm.plugins.module_utils.run_archive import RunArchiveError, build_archive
 
 ARGUMENT_SPEC = dict(
     harness=dict(type="path", required=True),
@@ -212,8 +257,9 @@ ARGUMENT_SPEC = dict(
     timeout=dict(type="int", default=3600),
     poll_interval=dict(type="int", default=5),
     progress_dir=dict(type="path"),
+    remove_host_copy=dict(type="bool", default=False),
     label=dict(type="str"),
-    step=dict(type="str", choices=["start", "poll", "stop"]),
+    step=dict(type="str", choices=["start", "poll", "stop", "collect"]),
     wait=dict(type="float", default=0),
 )
 
@@ -227,7 +273,23 @@ def run_step(params: dict, check_mode: bool) -> dict:
         return dict(start(command, params["output"], env), changed=True, command=command)
     if params["step"] == "poll":
         return dict(poll(params["output"], params["wait"]), changed=False)
+    if params["step"] == "collect":
+        return dict(pack(params["output"]), changed=True)
     return dict(stop(params["output"]), changed=True)
+
+
+def pack(output: str) -> dict:
+    """The run's files in one archive in the host's temporary folder (not beside the run: its
+    disk may be the one that is full); the controller removes it once fetched."""
+    handle, archive = tempfile.mkstemp(prefix="fleetbench-run-", suffix=".tar.gz")
+    os.close(handle)
+    try:
+        packed = build_archive(output, archive)
+        os.chmod(archive, 0o644)
+    except (RunArchiveError, OSError):
+        os.unlink(archive)
+        raise
+    return packed
 
 
 def main() -> None:
@@ -236,8 +298,10 @@ def main() -> None:
         module.fail_json(msg="harness_run runs through its action plugin: call it as fleetbench.llm.harness_run")
     try:
         module.exit_json(**run_step(module.params, module.check_mode))
-    except HarnessProcessError as exc:
+    except (HarnessProcessError, RunArchiveError) as exc:
         module.fail_json(msg=f"{module.params['output']}: {exc}")
+    except OSError as exc:
+        module.fail_json(msg=f"{module.params['output']}: {exc.strerror or exc}")
 
 
 if __name__ == "__main__":

@@ -66,7 +66,8 @@ def fleet_vars(tiny_model: pathlib.Path, tiny_dataset: pathlib.Path, cache: path
     dataset copied from the controller, the quick profile, small engines."""
     return {
         "fleetbench_vllm_build": "cpu",
-        "fleetbench_vllm_base_venv": str(REPO / ".venv-vllm"),
+        # Resolved: the test hosts see the venv bound at its real path (a worktree may link it).
+        "fleetbench_vllm_base_venv": str((REPO / ".venv-vllm").resolve()),
         "fleetbench_controller_cache": str(cache),
         "fleetbench_model": {"source": "controller", "path": str(tiny_model), "name": "tiny-llama"},
         "fleetbench_dataset": {"source": "controller", "path": str(tiny_dataset)},
