@@ -171,7 +171,8 @@ def throughput(keys: KeyReader, scenario: str | None) -> dict[str, t.Any]:
         per_query = keys.count("effective_samples_per_query") or 1
         samples = None if qps is None else qps * per_query
     token_key, tokens = keys.first(
-        "result_completed_tokens_per_second", "result_tokens_per_second", "result_inferred_tokens_per_second"
+        "result_completed_tokens_per_second", "result_tokens_per_second",
+        "result_inferred_completed_tokens_per_second", "result_inferred_tokens_per_second",
     )
     tokens = keys.checked_number(token_key or "", tokens)
     if tokens is None and scenario in ("SingleStream", "MultiStream"):
@@ -180,7 +181,7 @@ def throughput(keys: KeyReader, scenario: str | None) -> dict[str, t.Any]:
     return {
         "samples_per_second": samples,
         "tokens_per_second": tokens,
-        "tokens_per_second_inferred": token_key == "result_inferred_tokens_per_second",
+        "tokens_per_second_inferred": token_key in ("result_inferred_completed_tokens_per_second", "result_inferred_tokens_per_second"),
     }
 
 

@@ -203,9 +203,16 @@ class _FolderReader:
                 self.record.add_problem(ACCURACY_FILE, problem)
             return scores
         scores, problem = self._read(ACCURACY_TXT, read_accuracy_txt) or (None, None)
-        if problem:
+        if not problem:
+            return scores
+        if self.record.mode == "accuracy":  # the scores are this run's result
             self.record.add_problem(ACCURACY_TXT, problem)
-        return scores
+            return scores
+        # Beside a performance run the file is an accessory (a submission's copy of the accuracy
+        # scores, a compliance test's hash line, another benchmark's output): what it lacks is a
+        # warning on that file, and it never overrides LoadGen's own verdict or throughput.
+        self.record.warnings.append(f"{ACCURACY_TXT}: {problem}; not used")
+        return None
 
     def accuracy_log_entries(self, must_be_whole: bool) -> int | None:
         entries, problem = self._read(ACCURACY_LOG, count_accuracy_log_entries) or (None, None)

@@ -26,6 +26,8 @@ _LABEL_TO_KEY = {
     "completed samples per second": "result_completed_samples_per_sec",
     "scheduled samples per second": "result_scheduled_samples_per_sec",
     "completed tokens per second": "result_completed_tokens_per_second",
+    # infer_token_latencies: tokens/s from samples x token_latency_scaling_factor (LoadGen 4.1+).
+    "completed tokens per second (inferred)": "result_inferred_completed_tokens_per_second",
     "performance constraints satisfied": "result_perf_constraints_met",
     "min duration satisfied": "result_min_duration_met",
     "min queries satisfied": "result_min_queries_met",
@@ -51,6 +53,22 @@ _PERCENTILE_LABELS = (
     (re.compile(rf"^{_PERCENT}(?:th)? percentile time (?:to|per) output token \(ns\)$"),
      "result_time_per_output_token_{}_percentile_ns"),
 )
+
+# MultiStream's summary prints latencies per query only (its target percentile at the top, the
+# rest under "Per-query latency:"), none per sample; the detail log keeps those apart under these keys.
+_PER_QUERY_KEYS = {"result_min_latency_ns": "result_min_query_latency_ns",
+                   "result_max_latency_ns": "result_max_query_latency_ns",
+                   "result_mean_latency_ns": "result_mean_query_latency_ns"}
+
+
+def per_query_key(key: str) -> str | None:
+    """The per-query detail-log key for a sample-latency key read from a MultiStream summary."""
+    if key in _PER_QUERY_KEYS:
+        return _PER_QUERY_KEYS[key]
+    if key.startswith("result_") and key.endswith("_percentile_latency_ns") and "first_token" not in key:
+        return key.replace("_percentile_latency_ns", "_percentile_per_query_latency_ns")
+    return None
+
 
 _BLOCK_TO_KEY = {
     "recommendations": "result_invalid_reason",
@@ -164,6 +182,8 @@ def parse_summary(text: str) -> SummaryLog:
             _read_parameter(summary, label, value)
             continue
         key = label_to_key(label)
+        if key is not None and summary.results.get("effective_scenario") == "MultiStream":
+            key = per_query_key(key) or key
         if key is not None and key not in summary.results:
             summary.results[key] = convert_value(value)
             summary.lines[key] = lineno

@@ -218,12 +218,33 @@ def test_truncated_accuracy_log_in_accuracy_mode(copy_run):
     assert "does not end with ']'" in problem["message"]
 
 
-def test_accuracy_txt_without_scores(copy_run):
-    run = copy_run()
+def test_accuracy_txt_without_scores_in_an_accuracy_run(copy_run):
+    run = copy_run(ACCURACY)
     (run / "accuracy.txt").write_text("Loading dataset...\nKilled\n")
     record = parse_result_dir(str(run))
     assert record.problems[0]["file"] == "accuracy.txt"
     assert "no accuracy scores found" in record.problems[0]["message"]
+
+
+@pytest.mark.parametrize("text", [
+    "hash=5f528980df1ddc4dd57fdc02012958f4e6bf37f3d91e3d5cce227b5a75eff56b\n",  # a compliance test's folder
+    "Loading dataset...\nKilled\n",
+])
+def test_an_accuracy_txt_beside_a_performance_run_never_erases_loadgens_verdict(copy_run, text):
+    run = copy_run()
+    before = parse_result_dir(str(run))
+    (run / "accuracy.txt").write_text(text)
+    record = parse_result_dir(str(run))
+    assert (record.status, record.valid, record.tokens_per_second) == (before.status, before.valid, before.tokens_per_second)
+    assert record.is_final and record.accuracy is None and not record.problems
+    assert any(w.startswith("accuracy.txt: ") and "no accuracy scores found" in w for w in record.warnings), record.warnings
+
+
+def test_another_benchmarks_scores_beside_a_performance_run_are_kept_as_they_are(copy_run):
+    run = copy_run()
+    (run / "accuracy.txt").write_text("{'FID_SCORE': 23.01, 'CLIP_SCORE': 31.75}\nhash=abc\n")
+    record = parse_result_dir(str(run))
+    assert record.is_final and record.accuracy == {"FID_SCORE": 23.01, "CLIP_SCORE": 31.75, "hash": "abc"}
 
 
 @pytest.mark.parametrize("seed", range(12))
@@ -350,4 +371,4 @@ def test_pathologically_nested_json_is_a_problem_not_a_crash(copy_run):
     messages = {(p["file"], p["line"]): p["message"] for p in record.problems}
     assert "nests too deeply" in messages[(DETAIL, 6)]
     assert "not valid JSON" in messages[("fleetbench_status.json", None)]
-    assert "no accuracy scores found" in messages[("accuracy.txt", None)]
+    assert any(w.startswith("accuracy.txt: ") and "no accuracy scores found" in w for w in record.warnings), record.warnings
