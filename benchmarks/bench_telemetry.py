@@ -4,7 +4,7 @@ The harness runs the same quick Offline test on this machine with telemetry on (
 in ABBA order per round so a slow drift of the machine falls on both arms alike. Reported: the
 median tokens/s of each arm, the paired difference (mean of per-round log ratios) with its 95%
 t interval, the within-arm spread, and the sampler's own CPU time from telemetry.json.
-Goals (issue: run telemetry): no difference beyond the noise (the interval holds 0); sampler
+Goals: no difference beyond the noise (the interval holds 0); sampler
 CPU under 1% of one core at 1 s.
 """
 from __future__ import annotations

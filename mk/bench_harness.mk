@@ -1,4 +1,4 @@
-# Speed side by side (issue 3): the harness vs plain LLM.generate vs the MLCommons reference.
+# Speed side by side: the harness vs plain LLM.generate vs the MLCommons reference.
 # Not part of `make test`: about 30-40 minutes on 2 CPUs. Numbers land in BENCHMARKS.md.
 .PHONY: bench-harness
 

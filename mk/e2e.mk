@@ -1,4 +1,4 @@
-# The incident end to end (issue 7): drift gate, benchmark, upgrade and A/B on three SSH test hosts.
+# The incident end to end: drift gate, benchmark, upgrade and A/B on three SSH test hosts.
 .PHONY: test-e2e upgrade-and-compare
 
 test-e2e: setup ## the incident end to end on 3 namespaced SSH hosts, real harness (root; 9 min measured on 2 idle cores); reports in tests/output/e2e/
