@@ -4,6 +4,7 @@
 (docs/contract/README.md, server_search.schema.json), into the result record's `server_search`."""
 from __future__ import annotations
 
+import math
 import typing as t
 
 SERVER_SEARCH_FILE = "fleetbench_server_search.json"
@@ -47,7 +48,7 @@ def _run_problem(run: t.Mapping[str, t.Any]) -> str | None:
 
 
 def _number(value: t.Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value and abs(value) < 1e18
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and abs(value) < 1e18
 
 
 def _positive(value: t.Any) -> bool:
