@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 
+from fleetbench_harness.console import LOG_FILE
 from fleetbench_harness.errors import BadInput, HarnessError
 from fleetbench_harness.probe_result import read_probe
 from fleetbench_harness.search_plan import DEFAULT_TOLERANCE, bracket, confirm_targets, next_qps
@@ -72,10 +73,12 @@ def run_search(config: SearchConfig, console=sys.stderr) -> int:
         record["probes"].append(entry)
         _write(config.output, record)
         if code != 0:
-            status.finish(code, f"probe {index} at {qps:g} QPS failed: {entry['error']}")
+            cause = f"probe {index} at {qps:g} QPS failed: {entry['error']}"
+            status.finish(code, cause)
+            _say(config.output, console, cause)
             return code
+        _say(config.output, console, f"probe {index} at {qps:g} QPS: {_verdict(entry)}")
         history.append((qps, entry["within_limits"]))
-        print(f"fleetbench-harness: probe {index} at {qps:g} QPS: {_verdict(entry)}", file=console, flush=True)
         qps = next_qps(history, config.tolerance)
     record["highest_held_qps"], record["lowest_failed_qps"] = bracket(history)
     record["stopped"] = "bracket within tolerance" if qps is None else f"probe budget ({config.max_probes}) spent"
@@ -84,7 +87,7 @@ def run_search(config: SearchConfig, console=sys.stderr) -> int:
     for qps in confirm_targets(history, config.confirm_tries):
         code, entry = _child(config, config.output, qps, probe=False)
         record["confirm_runs"].append(entry)
-        print(f"fleetbench-harness: confirm run at {qps:g} QPS: {_verdict(entry)}", file=console, flush=True)
+        _say(config.output, console, f"confirm run at {qps:g} QPS: {_verdict(entry)}")
         if code != 0 or entry["valid"]:
             break
     _finish(record)
@@ -152,6 +155,13 @@ def _verdict(entry: dict) -> str:
     loadgen = {True: "VALID", False: "INVALID", None: "no verdict"}[entry["valid"]]
     return (f"p99 TTFT {_ms(entry['ttft_p99_ns'])} / TPOT {_ms(entry['tpot_p99_ns'])} {held} the limits "
             f"({_ms(entry['ttft_limit_ns'])} / {_ms(entry['tpot_limit_ns'])}), LoadGen {loadgen}")
+
+
+def _say(output: pathlib.Path, console, line: str) -> None:
+    """A search step, on the terminal and in the run's harness.log (the confirm run appends to it)."""
+    print(f"fleetbench-harness: {line}", file=console, flush=True)
+    with (output / LOG_FILE).open("a", encoding="utf-8") as log:
+        log.write(f"{_now()} server search: {line}\n")
 
 
 def _ms(value) -> str:
