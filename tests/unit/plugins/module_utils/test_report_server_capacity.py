@@ -83,3 +83,14 @@ def test_runs_without_a_search_leave_the_section_out(replay_run, results_documen
     report = build_report(results_document(copy.deepcopy(records)))
     assert report["server_capacity"] == []
     assert "Server capacity" not in fleet_report(results_document(records))["markdown"]
+
+
+def test_a_large_fleet_shows_the_top_hosts_and_every_host_below_the_band(capacity_run, results_document):
+    hosts = [f"h{i:02d}" for i in range(8)]
+    records = [capacity_run(host, 1.0 + i * 0.002, 1000.0 + i) for i, host in enumerate(hosts)]
+    records.append(capacity_run("slow", 0.6, 600.0))
+    markdown = fleet_report(results_document(records), summarise_above_hosts=3)["markdown"]
+    section = markdown.split("## Server capacity", 1)[1].split("\n## ", 1)[0]
+    shown = [line.split(" | ")[1] for line in section.splitlines() if line.startswith("| ") and line[2:3].isdigit()]
+    assert shown == ["h07", "h06", "h05", "h04", "h03", "slow"]
+    assert "3 more hosts within the band: in report.json." in section
