@@ -118,7 +118,7 @@ def _record(config: SearchConfig) -> dict:
 
 
 def _child(config: SearchConfig, folder: pathlib.Path, qps: float, probe: bool) -> tuple[int, dict]:
-    settings = [f"target_qps={qps:g}"]
+    settings = [f"target_qps={qps:.10g}"]
     if probe:
         settings.append(f"min_duration={config.probe_min_duration_ms}")
         if config.probe_min_query_count is not None:
