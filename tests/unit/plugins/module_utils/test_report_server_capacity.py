@@ -76,6 +76,7 @@ def test_no_probe_failing_makes_the_capacity_a_lower_bound(capacity_run, results
     record["server_search"]["lowest_failed_qps"] = None
     (entry,) = build_report(results_document([record]))["server_capacity"]
     assert entry["at_least"] and "at least this" in entry["text"]
+    assert "| 1,000 (at least) |" in fleet_report(results_document([record]))["markdown"]
 
 
 def test_runs_without_a_search_leave_the_section_out(replay_run, results_document):
