@@ -20,11 +20,42 @@ def harness_command(params: dict) -> list[str]:
         command += ["--total-sample-count", str(params["total_sample_count"])]
     if params.get("start_at"):
         command += ["--start-at", str(params["start_at"])]
+    if params.get("server_search") is not None:
+        command += server_search_options(params["server_search"])
     for key, value in sorted((params.get("loadgen_settings") or {}).items()):
         command += ["--loadgen-setting", f"{key}={_text(value)}"]
     for key, value in sorted((params.get("engine_args") or {}).items()):
         command += ["--engine-arg", f"{key}={_text(value)}"]
     return command
+
+
+# server_search keys -> the harness's --search-* options (docs/contract/README.md).
+SEARCH_OPTIONS = {
+    "start_qps": "--search-start-qps",
+    "probes": "--search-probes",
+    "confirm_tries": "--search-confirm-tries",
+    "probe_duration": "--search-probe-duration",
+    "probe_queries": "--search-probe-queries",
+    "offline_samples_per_second": "--offline-samples-per-second",
+}
+
+
+class HarnessCommandError(ValueError):
+    """An option the harness command cannot be built from; the message is one line."""
+
+
+def server_search_options(search: dict) -> list[str]:
+    """`--server-search` and its options; a key the search does not know is refused by name."""
+    unknown = sorted(set(search) - set(SEARCH_OPTIONS))
+    if unknown:
+        raise HarnessCommandError(f"server_search: unknown key(s) {', '.join(map(str, unknown))}; "
+                                  f"known: {', '.join(SEARCH_OPTIONS)}")
+    options = ["--server-search"]
+    for key, flag in SEARCH_OPTIONS.items():
+        value = search.get(key)
+        if value is not None and str(value).strip() != "":
+            options += [flag, str(value)]
+    return options
 
 
 def _text(value: object) -> str:

@@ -44,6 +44,7 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_summary imp
 )
 from ansible_collections.fleetbench.llm.plugins.module_utils.mlperf_compliance import compliant, record_compliance
 from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import MODES, SCENARIOS, ResultRecord
+from ansible_collections.fleetbench.llm.plugins.module_utils.server_search_file import SERVER_SEARCH_FILE, search_problem
 from ansible_collections.fleetbench.llm.plugins.module_utils.telemetry_summary import (
     TELEMETRY_FILE,
     TelemetryError,
@@ -51,7 +52,8 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.telemetry_summary i
     summarise,
 )
 
-KNOWN_FILES = (SUMMARY_LOG, DETAIL_LOG, ACCURACY_LOG, ACCURACY_TXT, STATUS_FILE, RUN_FILE, ACCURACY_FILE, TELEMETRY_FILE)
+KNOWN_FILES = (SUMMARY_LOG, DETAIL_LOG, ACCURACY_LOG, ACCURACY_TXT, STATUS_FILE, RUN_FILE, ACCURACY_FILE, TELEMETRY_FILE,
+               SERVER_SEARCH_FILE)
 OFFICIAL_MIN_DURATION_MS = 600000
 # Summary values are rounded for print (996.53 vs the detail log's 996.526, 3.52 vs 3.52189).
 _ABSOLUTE_TOLERANCE = 0.006
@@ -108,6 +110,7 @@ def parse_result_dir(
     _fill_from_harness(record, status, run_info, benchmark)
     record.telemetry = reader.telemetry(record)
     record.accuracy = reader.accuracy()
+    record.server_search = reader.server_search()
     entries = reader.accuracy_log_entries(expect_finished and record.mode == "accuracy")
     if entries is not None:
         record.extra["accuracy_log_entries"] = entries
@@ -176,6 +179,16 @@ class _FolderReader:
             return None
         add_energy_per_token(summary, record.tokens_per_second, record.duration_s)
         return summary
+
+    def server_search(self) -> dict[str, t.Any] | None:
+        """The capacity search behind this Server run; a file that cannot be used is a warning:
+        the confirm run's own numbers do not depend on it."""
+        data, problem = self._read(SERVER_SEARCH_FILE, read_json_object) or (None, None)
+        problem = problem or (search_problem(data) if data is not None else None)
+        if problem:
+            self.record.warnings.append(f"{SERVER_SEARCH_FILE}: {problem}; not used")
+            return None
+        return data
 
     def harness_state(self) -> tuple[dict[str, t.Any] | None, dict[str, t.Any] | None]:
         status = self._json(STATUS_FILE)

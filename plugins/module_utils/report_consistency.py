@@ -17,7 +17,7 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.report_honesty impo
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_stats import DEFAULT_NOISE_PCT, Sample
 from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import RecordLike, ResultRecord, as_record
 
-STREAMING = ("Server", "Interactive")
+STREAMING = ("Server", "Interactive", "ServerCapacity")
 LIKELY_CAUSES = ("cache reuse across queries (prefix cache on, or prompts repeated within the run)",
                  "an Offline run too short to fill the batch", "warm-up or other load during the Offline run")
 

@@ -25,6 +25,7 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.report_config impor
     fleet_reference,
     host_configuration,
 )
+from ansible_collections.fleetbench.llm.plugins.module_utils.report_capacity import server_capacity
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_consistency import server_offline_checks
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_honesty import (
     Thresholds,
@@ -109,6 +110,7 @@ def build_report(
         "configuration": configuration_table(_host_configs(records, hosts_facts)),
         "rows": rows,
         "consistency": server_offline_checks(tabulated, settings.default_pct),
+        "server_capacity": server_capacity(tabulated, groups),
         "accuracy": [_accuracy_row(r) for r in tabulated if r.get("mode") == "accuracy"],
         "withheld": [_withheld(r) for r in records if not is_tabulated(r)],
         "groups": groups,

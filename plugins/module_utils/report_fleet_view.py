@@ -23,6 +23,10 @@ def summarised(report: t.Mapping[str, t.Any]) -> bool:
     return len(report["run"]["hosts"]) > presentation.get("summarise_above_hosts", SUMMARISE_ABOVE_HOSTS)
 
 
+# Server capacity entries a summarised report shows besides those below the band or without a VALID load.
+CAPACITY_TOP = 5
+
+
 def fleet_view(report: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
     """{summarised: False} for a small fleet; else the summary the templates print instead of per-host tables."""
     if not summarised(report):
@@ -35,6 +39,8 @@ def fleet_view(report: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
     attention |= {c["host"] for c in changed}
     rows = [row for row in report["rows"] if row["host"] in attention]
     consistency = report.get("consistency") or []
+    capacity = report.get("server_capacity") or []
+    capacity_shown = [c for i, c in enumerate(capacity) if i < CAPACITY_TOP or c["below_band"] or c["qps"] is None]
     return {
         "summarised": True,
         "above_hosts": (report.get("presentation") or {}).get("summarise_above_hosts", SUMMARISE_ABOVE_HOSTS),
@@ -48,6 +54,8 @@ def fleet_view(report: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
         "accuracy": [row for row in report["accuracy"] if row["host"] in attention or row["passed"] is not True],
         "consistency": [c for c in consistency if c["flagged"]],
         "consistency_left_out": sum(1 for c in consistency if not c["flagged"]),
+        "server_capacity": capacity_shown,
+        "server_capacity_left_out": len(capacity) - len(capacity_shown),
         "comparison_rows": changed,
         "comparison_left_out": [c for c in comparison.get("rows") or [] if not _comparison_matters(c)],
     }

@@ -65,6 +65,7 @@ class ResultRecord:
     accuracy: dict[str, t.Any] | None = None
     run_info: dict[str, t.Any] | None = None
     telemetry: dict[str, t.Any] | None = None
+    server_search: dict[str, t.Any] | None = None
     problems: list[dict[str, t.Any]] = dataclasses.field(default_factory=list)
     extra: dict[str, t.Any] = dataclasses.field(default_factory=dict)
     source: dict[str, t.Any] = dataclasses.field(default_factory=dict)
@@ -243,6 +244,7 @@ _TYPE_RULES: tuple[tuple[str, t.Callable[[t.Any], bool], str], ...] = (
     ("accuracy", lambda v: isinstance(v, dict), "a mapping"),
     ("run_info", lambda v: isinstance(v, dict), "a mapping"),
     ("telemetry", lambda v: isinstance(v, dict), "a mapping"),
+    ("server_search", lambda v: isinstance(v, dict), "a mapping"),
     ("compliance", lambda v: isinstance(v, dict), "a mapping"),
     ("extra", lambda v: isinstance(v, dict), "a mapping"),
     ("source", lambda v: isinstance(v, dict), "a mapping"),

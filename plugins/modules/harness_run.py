@@ -84,6 +84,19 @@ options:
         every host the same one. Unset, measuring starts as soon as the host is ready.
       - The wait counts against O(timeout).
     type: str
+  server_search:
+    description:
+      - Run a Server capacity search instead of one run (C(--server-search); O(scenario=Server) or
+        V(Interactive), O(mode=performance), no O(start_at)). The harness probes with short runs,
+        bracket and bisect, for the highest target QPS whose p99 TTFT and TPOT stay within the limits,
+        then runs the full-length confirm run at it into O(output) and writes
+        C(fleetbench_server_search.json) beside it.
+      - Keys C(start_qps), C(probes), C(confirm_tries), C(probe_duration) (seconds), C(probe_queries)
+        and C(offline_samples_per_second) become C(--search-start-qps), C(--search-probes),
+        C(--search-confirm-tries), C(--search-probe-duration), C(--search-probe-queries) and
+        C(--offline-samples-per-second); a key left out or null keeps the harness default.
+      - Every probe and confirm run counts against O(timeout).
+    type: dict
   environment:
     description: Extra environment variables for the harness (e.g. C(VLLM_CPU_KVCACHE_SPACE)).
     type: dict
@@ -231,7 +244,7 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.harness_command import harness_command
+from ansible_collections.fleetbench.llm.plugins.module_utils.harness_command import HarnessCommandError, harness_command
 from ansible_collections.fleetbench.llm.plugins.module_utils.harness_process import (
     HarnessProcessError,
     poll,
@@ -253,6 +266,7 @@ ARGUMENT_SPEC = dict(
     loadgen_settings=dict(type="dict", default={}),
     engine_args=dict(type="dict", default={}),
     start_at=dict(type="str"),
+    server_search=dict(type="dict"),
     environment=dict(type="dict", default={}),
     timeout=dict(type="int", default=3600),
     poll_interval=dict(type="int", default=5),
@@ -298,7 +312,7 @@ def main() -> None:
         module.fail_json(msg="harness_run runs through its action plugin: call it as fleetbench.llm.harness_run")
     try:
         module.exit_json(**run_step(module.params, module.check_mode))
-    except (HarnessProcessError, RunArchiveError) as exc:
+    except (HarnessCommandError, HarnessProcessError, RunArchiveError) as exc:
         module.fail_json(msg=f"{module.params['output']}: {exc}")
     except OSError as exc:
         module.fail_json(msg=f"{module.params['output']}: {exc.strerror or exc}")

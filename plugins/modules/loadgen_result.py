@@ -222,6 +222,13 @@ loadgen:
       description: Time-per-output-token statistics in nanoseconds, LLM runs with token latencies; else null.
       type: dict
       sample: {"p99": 42112172}
+    server_search:
+      description:
+        - A Server capacity search (C(fleetbench_server_search.json) beside the confirm run), else null. Holds every
+          probe and confirm run (C(qps), C(valid), C(within_limits), completed tokens/s, p99 TTFT/TPOT),
+          C(highest_valid_qps) and C(confirmed); docs/contract/README.md.
+      type: dict
+      sample: {"highest_valid_qps": 12.0, "confirmed": true, "probes": []}
     settings:
       description: Test parameters as LoadGen used them (C(target_qps), C(min_duration_ms), C(ttft_latency_ns), ...).
       type: dict

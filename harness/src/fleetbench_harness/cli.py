@@ -12,6 +12,7 @@ from fleetbench_harness.errors import BadInput, HarnessError
 from fleetbench_harness.loadgen_settings import parse_key_values
 from fleetbench_harness.profiles import PROFILES
 from fleetbench_harness.scenarios import MODES, SCENARIOS
+from fleetbench_harness.search_args import add_search_arguments, search_config
 
 log = logging.getLogger("fleetbench_harness")
 
@@ -44,6 +45,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--start-at", metavar="TIME",
                      help="load and warm up, then start measuring at this UTC time (epoch seconds or ISO 8601 "
                           "with a zone); every host of a fleet run gets the same one")
+    add_search_arguments(run)
 
     tiny = commands.add_parser("make-tiny-model", help="random-weights Llama + local tokenizer, offline")
     tiny.add_argument("--output", required=True, type=pathlib.Path)
@@ -78,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args, _stdout) -> int:
+    if args.server_search:
+        return _search(args)
     from fleetbench_harness.console import LOG_FILE, configure_logging, output_to_log
     from fleetbench_harness.run_config import RunConfig
     from fleetbench_harness.runner import run_benchmark
@@ -111,6 +115,12 @@ def _run(args, _stdout) -> int:
             return 1
         print(json.dumps(summary, sort_keys=True), file=terminal_out)
     return 0
+
+
+def _search(args) -> int:
+    from fleetbench_harness.server_search import run_search
+
+    return run_search(search_config(args))
 
 
 def _make_tiny_model(args, stdout) -> int:

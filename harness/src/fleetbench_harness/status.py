@@ -69,10 +69,14 @@ class StatusFile:
         self.phase = phase
         self.write()
 
-    def finish(self, exit_code: int = 0, error: str | None = None) -> None:
+    def stop(self) -> None:
+        """Stop refreshing without a last word: another process takes the file over."""
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join()
+
+    def finish(self, exit_code: int = 0, error: str | None = None) -> None:
+        self.stop()
         self.phase = "done" if exit_code == 0 else "failed"
         self.write(exit_code=exit_code, error=error)
 

@@ -27,3 +27,32 @@ def test_an_agreed_start_is_passed_as_start_at_and_left_out_when_unset():
     command = harness_command(dict(BASE, start_at="1796650060"))
     assert command[command.index("quick") + 1:] == ["--start-at", "1796650060"]
     assert "--start-at" not in harness_command(dict(BASE, start_at=None))
+
+
+def test_a_server_search_adds_its_options_and_leaves_out_the_unset_ones():
+    command = harness_command(dict(BASE, server_search={"start_qps": 6.5, "probes": 3, "probe_queries": None,
+                                                        "offline_samples_per_second": ""}))
+    assert command[command.index("quick") + 1:] == ["--server-search", "--search-start-qps", "6.5",
+                                                    "--search-probes", "3"]
+    assert "--server-search" not in harness_command(dict(BASE, server_search=None))
+    assert harness_command(dict(BASE, server_search={}))[-1] == "--server-search"
+
+
+def test_the_command_line_parses_in_the_harness_itself():
+    from fleetbench_harness.cli import parser
+
+    command = harness_command(dict(BASE, server_search={"start_qps": 6, "probes": 2, "confirm_tries": 1,
+                                                        "probe_duration": 1.5, "probe_queries": 40,
+                                                        "offline_samples_per_second": 20.5}))
+    args = parser().parse_args(command[1:])
+    assert (args.server_search, args.search_start_qps, args.search_probes, args.search_confirm_tries) == (True, 6, 2, 1)
+    assert (args.search_probe_duration, args.search_probe_queries, args.offline_samples_per_second) == (1.5, 40, 20.5)
+
+
+def test_an_unknown_search_key_is_refused_by_name():
+    import pytest
+
+    from ansible_collections.fleetbench.llm.plugins.module_utils.harness_command import HarnessCommandError
+
+    with pytest.raises(HarnessCommandError, match=r"^server_search: unknown key\(s\) probe_count; known: start_qps"):
+        harness_command(dict(BASE, server_search={"probe_count": 3}))
