@@ -47,9 +47,12 @@ def gpu_check(monkeypatch):
 
 
 def rewrite_to(state: pathlib.Path, gpus: list[dict]):
+    """A load that wakes the GPU a quarter into its time, as a real one ramps up: a sample begun
+    while idle (the stand-in reads the state file once per call) never reads the loaded state."""
     def load(seconds: float) -> str:
+        time.sleep(seconds / 4)
         write_state(state, gpus)
-        time.sleep(seconds)
+        time.sleep(seconds * 3 / 4)
         return "stand-in load"
     return load
 
@@ -58,7 +61,7 @@ def test_a_gpu_that_wakes_under_load_passes(tmp_path, monkeypatch, gpu_check):
     state = tmp_path / "gpu.json"
     write_state(state, [IDLE, IDLE])
     monkeypatch.setenv("FLEETBENCH_STANDIN_STATE", str(state))
-    result = gpu_check.check(str(smi_on(tmp_path, state)), 0.5, 0.5, 0.1, load=rewrite_to(state, [LOADED, LOADED]))
+    result = gpu_check.check(str(smi_on(tmp_path, state)), 0.5, 1.0, 0.1, load=rewrite_to(state, [LOADED, LOADED]))
     assert result["passed"] and result["telemetry_source"] == "nvml"
     rows = {row["check"]: row for row in result["checks"]}
     assert rows["driver_version"]["nvml"] == rows["driver_version"]["nvidia_smi"] == "570.133.07"
@@ -72,7 +75,7 @@ def test_a_gpu_whose_power_does_not_rise_under_load_fails(tmp_path, monkeypatch,
     state = tmp_path / "gpu.json"
     write_state(state, [IDLE])
     monkeypatch.setenv("FLEETBENCH_STANDIN_STATE", str(state))
-    result = gpu_check.check(str(smi_on(tmp_path, state)), 0.3, 0.3, 0.1, load=rewrite_to(state, [IDLE]))
+    result = gpu_check.check(str(smi_on(tmp_path, state)), 0.3, 0.6, 0.1, load=rewrite_to(state, [IDLE]))
     failed = [row["check"] for row in result["checks"] if row["ok"] is False]
     assert not result["passed"] and failed == ["gpu0 power W idle -> load"]
 
