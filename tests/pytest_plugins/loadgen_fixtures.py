@@ -10,6 +10,7 @@ import concurrent.futures
 import dataclasses
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
 
@@ -93,3 +94,11 @@ def make_loadgen_runs(specs: dict[str, LoadGenRunSpec], root: pathlib.Path) -> d
 def _run(spec: LoadGenRunSpec, output: pathlib.Path) -> tuple[int, str]:
     completed = subprocess.run(spec.command(output), capture_output=True, text=True, timeout=300, check=False)
     return completed.returncode, completed.stdout + completed.stderr
+
+
+@pytest.fixture
+def offline_run(loadgen_runs, tmp_path) -> pathlib.Path:
+    """A copy of the session's Offline performance run that a test may damage."""
+    target = tmp_path / "offline"
+    shutil.copytree(loadgen_runs["offline_performance"], target)
+    return target

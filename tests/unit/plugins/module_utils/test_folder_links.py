@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 
 import pytest
 
@@ -11,13 +10,6 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_parser impo
 from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_result_task import run_loadgen_result
 
 DETAIL = "mlperf_log_detail.txt"
-
-
-@pytest.fixture
-def offline_run(loadgen_runs, tmp_path):
-    target = tmp_path / "offline"
-    shutil.copytree(loadgen_runs["offline_performance"], target)
-    return target
 
 
 def test_a_detail_log_linked_to_etc_passwd_is_refused_and_not_read(offline_run):

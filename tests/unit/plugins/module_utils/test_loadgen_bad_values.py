@@ -20,13 +20,6 @@ DETAIL = "mlperf_log_detail.txt"
 SUMMARY = "mlperf_log_summary.txt"
 
 
-@pytest.fixture
-def offline_run(loadgen_runs, tmp_path):
-    target = tmp_path / "offline"
-    shutil.copytree(loadgen_runs["offline_performance"], target)
-    return target
-
-
 def _set_value(folder, key, raw_json: str) -> int:
     """Give `key` the JSON text `raw_json` in the detail log; its line number."""
     path = folder / DETAIL
