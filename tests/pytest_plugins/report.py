@@ -46,6 +46,22 @@ def scale_throughput(record: dict, scale: float) -> dict:
     return record
 
 
+def fleet_with_slow_hosts(make_record, run_id: str, names: list[str], slow: tuple[str, ...], slow_scale: float,
+                          spread: int) -> dict:
+    """A results document: two repeats per host of `make_record()`, the `slow` hosts on an older
+    driver and `slow_scale` times as fast, every host a little apart (index % spread tenths of a percent)."""
+    records, hosts = [], {}
+    for index, host in enumerate(names):
+        is_slow = host in slow
+        hosts[host] = {"gpu": {"driver_version": "535.247.01" if is_slow else "570.133.07",
+                               "cuda_driver_version": "12.2" if is_slow else "12.8"}}
+        for repeat, jitter in ((1, 0.995), (2, 1.005)):
+            record = make_record()
+            record.update(host=host, repeat=repeat, run_id=run_id)
+            records.append(scale_throughput(record, (slow_scale if is_slow else 1.0) * jitter * (1 + (index % spread) * 0.001)))
+    return {"schema_version": 1, "run_id": run_id, "records": records, "hosts": hosts}
+
+
 @pytest.fixture
 def replay_run(parsed_corpus_run):
     """Factory: a parsed real run as it would come from `host`, throughput scaled by `scale`."""

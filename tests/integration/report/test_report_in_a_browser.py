@@ -14,8 +14,8 @@ from tests.pytest_plugins.report import (
     SHELL_REASON,
     TEMPLATE_GPU,
     TEMPLATE_HOST,
+    fleet_with_slow_hosts,
     hostile_values,
-    scale_throughput,
 )
 
 FILTERS = FilterModule().filters()
@@ -105,16 +105,8 @@ def fleet_report_html(tmp_path, parsed_corpus_run):
     server = parsed_corpus_run(L02_SERVER)
 
     def run(run_id, slow_scale):
-        records, hosts = [], {}
-        for index in range(FLEET_HOSTS):
-            host = f"gpu-{index:04d}"
-            slow = host in FLEET_SLOW
-            hosts[host] = {"gpu": {"driver_version": "535.247.01" if slow else "570.133.07",
-                                   "cuda_driver_version": "12.2" if slow else "12.8"}}
-            for repeat, jitter in ((1, 0.995), (2, 1.005)):
-                scale = (slow_scale if slow else 1.0) * jitter * (1 + (index % 11) * 0.001)
-                records.append(scale_throughput({**server, "host": host, "repeat": repeat, "run_id": run_id}, scale))
-        return {"schema_version": 1, "run_id": run_id, "records": records, "hosts": hosts}
+        return fleet_with_slow_hosts(lambda: dict(server), run_id, [f"gpu-{i:04d}" for i in range(FLEET_HOSTS)],
+                                     FLEET_SLOW, slow_scale, spread=11)
 
     html = fleet_report(run("after", 0.6), baseline=run("before", 1.0), tolerance_pct=5)["html"]
     path = tmp_path / "fleet.html"

@@ -8,7 +8,7 @@ import pytest
 
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_document import report_data
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_render import render_html, render_json, render_markdown
-from tests.pytest_plugins.report import L02_SERVER, scale_throughput
+from tests.pytest_plugins.report import L02_SERVER, fleet_with_slow_hosts, scale_throughput
 
 HOSTS = 60
 SLOW = ("node-017", "node-042")
@@ -18,19 +18,8 @@ SLOW = ("node-017", "node-042")
 def fleet(parsed_corpus_run):
     """60 hosts x 2 repeats of a real Server run; two hosts on an older driver and 40% slower."""
     def document(run_id: str, slow_scale: float) -> dict:
-        records, hosts = [], {}
-        for index in range(HOSTS):
-            host = f"node-{index:03d}"
-            slow = host in SLOW
-            hosts[host] = {"gpu": {"driver_version": "535.247.01" if slow else "570.133.07",
-                                   "cuda_driver_version": "12.2" if slow else "12.8"}}
-            for repeat, jitter in ((1, 0.995), (2, 1.005)):
-                record = parsed_corpus_run(L02_SERVER)
-                scale = (slow_scale if slow else 1.0) * jitter * (1 + (index % 7) * 0.001)
-                scale_throughput(record, scale)
-                record.update(host=host, repeat=repeat, run_id=run_id)
-                records.append(record)
-        return {"schema_version": 1, "run_id": run_id, "records": records, "hosts": hosts}
+        return fleet_with_slow_hosts(lambda: parsed_corpus_run(L02_SERVER), run_id, [f"node-{i:03d}" for i in range(HOSTS)],
+                                     SLOW, slow_scale, spread=7)
 
     return document("after", 0.6), document("before", 1.0)
 
