@@ -98,8 +98,8 @@ def measure(tree: pathlib.Path, inventory: pathlib.Path, seconds: int, interval:
     host_after = host_cpu_seconds(cgroup)
     if code != 0:
         raise SystemExit(f"bench-controller: {name} {seconds} s failed (exit {code}):\n{output[-4000:]}")
-    run = sum(cpu[0] for task, cpu in per_task.items() if "Run the harness" in task)
-    run_main = sum(cpu[1] for task, cpu in per_task.items() if "Run the harness" in task)
+    run = sum(cpu[0] for task, cpu in per_task.items() if "the harness" in task)
+    run_main = sum(cpu[1] for task, cpu in per_task.items() if "the harness" in task)
     fetch = sum(cpu[0] for task, cpu in per_task.items() if task.endswith("Fetch the run's files to the controller"))
     cost_files = list((work / "results" / run_id).glob("*/Offline/performance/fleetbench_controller.json"))
     cost = json.loads(cost_files[0].read_text()) if cost_files else None

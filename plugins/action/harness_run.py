@@ -45,6 +45,9 @@ display = Display()
 QUIET_PROGRESS_S = 30
 # What the controller paid for the run, written beside its files.
 COST_FILE = "fleetbench_controller.json"
+# whole: start, watch and collect in one task; start and finish: the same split over two tasks,
+# so a host holds a fork only while it is started, not for the whole run.
+PHASES = ("whole", "start", "finish")
 
 
 class ActionModule(ActionBase):
@@ -56,23 +59,53 @@ class ActionModule(ActionBase):
         args = dict(self._task.args)
         for internal in ("step", "wait"):
             args.pop(internal, None)
+        phase = args.pop("phase", None) or "whole"
+        started = args.pop("started", None)
         try:
             if self._task.check_mode:
                 return dict(result, **self._step(args, "start", task_vars))
-            return dict(result, **self._drive(args, task_vars))
+            if phase not in PHASES:
+                return dict(result, failed=True, msg=f"phase must be one of {', '.join(PHASES)}, got {phase!r}")
+            if phase == "finish":
+                return dict(result, **self._resume(args, task_vars, started))
+            return dict(result, **self._drive(args, task_vars, watch=phase == "whole"))
         finally:
             self._remove_tmp_path(self._connection._shell.tmpdir)
 
-    def _drive(self, args: dict, task_vars: dict) -> dict:
-        host = task_vars.get("inventory_hostname", "?")
-        label = args.get("label") or f"{args.get('scenario')}/{args.get('mode', 'performance')}"
+    def _drive(self, args: dict, task_vars: dict, watch: bool = True) -> dict:
         clock = StageClock()
-        looks = {"reads": 0, "module_polls": 0}
         began = time.monotonic()
+        started_at = time.time()
         started = self._step(args, "start", task_vars)
         clock.mark("start")
         if started.get("failed"):
             return self._outcome(args, "failed", None, {}, began, cause=started.get("msg"))
+        started["started_at"] = started_at
+        if not watch:
+            # Handing the fork back here lets every host start before the first one is watched.
+            return {"changed": True, "failed": False, "outcome": "started", "msg": "run started",
+                    "pgid": started.get("pgid"), "command": started.get("command"),
+                    "started_at": started_at, "controller_cpu_s": clock.stages}
+        return self._watch_guarded(args, task_vars, started, began, clock)
+
+    def _resume(self, args: dict, task_vars: dict, started) -> dict:
+        """Watch and collect a run that an earlier task started (phase=start)."""
+        if isinstance(started, dict) and started.get("outcome") not in (None, "started"):
+            # A phase=whole task already ran it to the end: one playbook serves both ways.
+            return started
+        if not isinstance(started, dict) or "started_at" not in started:
+            return {"failed": True, "outcome": "failed",
+                    "msg": "phase=finish needs started: the registered result of this run's phase=start task"}
+        clock = StageClock()
+        clock.stages.update(started.get("controller_cpu_s") or {})
+        # The run's clock began when it was started, not when this task reached the host.
+        began = time.monotonic() - max(0.0, time.time() - float(started["started_at"]))
+        return self._watch_guarded(args, task_vars, started, began, clock)
+
+    def _watch_guarded(self, args, task_vars, started, began, clock) -> dict:
+        host = task_vars.get("inventory_hostname", "?")
+        label = args.get("label") or f"{args.get('scenario')}/{args.get('mode', 'performance')}"
+        looks = {"reads": 0, "module_polls": 0}
         try:
             return self._watch(args, task_vars, host, label, started, began, clock, looks)
         except Exception:
@@ -229,6 +262,7 @@ class ActionModule(ActionBase):
             "output": args.get("output"),
             "pgid": (started or {}).get("pgid"),
             "command": (started or {}).get("command"),
+            "started_at": (started or {}).get("started_at"),
             "elapsed_s": round(time.monotonic() - began, 3),
         }
 

@@ -125,6 +125,21 @@ options:
   label:
     description: "Prefix of the progress lines, for example V(Offline/performance #1)."
     type: str
+  phase:
+    description:
+      - V(whole) starts the run, watches it and brings its files back in one task, holding one
+        of Ansible's forks for the whole run.
+      - V(start) starts the run and returns at once (outcome V(started)); a later task with
+        V(finish) and O(started) watches it and brings its files back. With hosts more than
+        forks, every host's run starts in the first task instead of waiting for a fork, and
+        the second task finds most runs already finished.
+      - O(timeout) counts from the start in both.
+    type: str
+    choices: [whole, start, finish]
+    default: whole
+  started:
+    description: The registered result of this run's V(start) task; needed by V(finish).
+    type: dict
   step:
     description:
       - Internal; the action plugin calls the module with C(start), C(poll), C(stop) and
@@ -181,9 +196,15 @@ outcome:
   description:
     - C(done) (the harness exited 0), C(failed), C(timeout), C(lost) (host unreachable mid-run) or
       C(uncollected) (the run finished but its files did not come back intact; they stay on the host).
+    - C(started) from a O(phase=start) task that started the run.
   returned: always
   type: str
   sample: done
+started_at:
+  description: When the run was started (seconds since the epoch, the controller's clock).
+  returned: when the run was started
+  type: float
+  sample: 1767225600.25
 cause:
   description: One line saying why the run did not finish; null when it did.
   returned: always
@@ -273,6 +294,8 @@ ARGUMENT_SPEC = dict(
     progress_dir=dict(type="path"),
     remove_host_copy=dict(type="bool", default=False),
     label=dict(type="str"),
+    phase=dict(type="str", choices=["whole", "start", "finish"], default="whole"),
+    started=dict(type="dict"),
     step=dict(type="str", choices=["start", "poll", "stop", "collect"]),
     wait=dict(type="float", default=0),
 )
