@@ -93,13 +93,13 @@ import os
 from ansible.plugins.callback import CallbackBase
 
 from ansible_collections.fleetbench.llm.plugins.module_utils.atomic_file import write_atomically
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_collector import (
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.collector import (
     TaskResultCollector,
     safe_name,
     utc_now,
 )
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_console import record_line, summary_table
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_junit import junit_report
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.console import record_line, summary_table
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.junit import junit_report
 
 
 def _never_raises(hook):
@@ -218,7 +218,7 @@ class CallbackModule(CallbackBase):
         if not self._baseline:
             return set()
         # Imported here: the statistics stack is only needed when a baseline is given.
-        from ansible_collections.fleetbench.llm.plugins.module_utils.report_compare import compare_runs
+        from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.compare import compare_runs
 
         try:
             with open(self._baseline, encoding="utf-8") as stream:

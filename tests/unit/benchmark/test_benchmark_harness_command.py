@@ -1,7 +1,7 @@
 """The harness command line built from the harness_run module's options."""
 from __future__ import annotations
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.harness_command import harness_command
+from ansible_collections.fleetbench.llm.plugins.module_utils.harness.command import harness_command
 
 BASE = {"harness": "/v/bin/fleetbench-harness", "scenario": "Server", "mode": "performance",
         "model": "/m", "dataset": "/d.json", "output": "/o", "profile": "quick"}
@@ -52,7 +52,7 @@ def test_the_command_line_parses_in_the_harness_itself():
 def test_an_unknown_search_key_is_refused_by_name():
     import pytest
 
-    from ansible_collections.fleetbench.llm.plugins.module_utils.harness_command import HarnessCommandError
+    from ansible_collections.fleetbench.llm.plugins.module_utils.harness.command import HarnessCommandError
 
     with pytest.raises(HarnessCommandError, match=r"^server_search: unknown key\(s\) probe_count; known: start_qps"):
         harness_command(dict(BASE, server_search={"probe_count": 3}))

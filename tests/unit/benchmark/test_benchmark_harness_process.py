@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from ansible_collections.fleetbench.llm.plugins.module_utils import harness_process as hp
+from ansible_collections.fleetbench.llm.plugins.module_utils.harness import process as hp
 
 
 def wait_finished(output: str, limit_s: float = 20) -> dict:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.run_outcome import (
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.run_outcome import (
     describe_failure,
     progress_key,
     progress_line,

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.benchmark_summary import (
+from ansible_collections.fleetbench.llm.plugins.module_utils.harness.benchmark_summary import (
     fleet_totals,
     summarize,
     write_summary,

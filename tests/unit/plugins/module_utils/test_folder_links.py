@@ -5,9 +5,9 @@ import os
 
 import pytest
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.folder_links import link_outside
-from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_parser import LoadGenDirError, parse_result_dir
-from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_result_task import run_loadgen_result
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.folder_links import link_outside
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.parser import LoadGenDirError, parse_result_dir
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.result_task import run_loadgen_result
 
 DETAIL = "mlperf_log_detail.txt"
 

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.drift import (
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.drift import (
     DriftError,
     drift_report,
     facts_from_results,
     field_value,
     render_text,
 )
-from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_record import new_gpu
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.record import new_gpu
 
 
 def _facts(driver="570.133.20", cuda="12.8", gpus=2, name="NVIDIA H100 80GB HBM3", power=700.0,

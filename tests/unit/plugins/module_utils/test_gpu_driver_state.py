@@ -1,8 +1,8 @@
 """Driver state outside NVML: loaded module, packages and holds, toolkit, host fingerprint."""
 from __future__ import annotations
 
-from ansible_collections.fleetbench.llm.plugins.module_utils import gpu_driver_state as state
-from ansible_collections.fleetbench.llm.plugins.module_utils.host_fingerprint import cpu_quota
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu import driver_state as state
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.host_fingerprint import cpu_quota
 
 PROPRIETARY = ("NVRM version: NVIDIA UNIX x86_64 Kernel Module  535.247.01  Thu Apr 10 18:24:35 UTC 2025\n"
                "GCC version:  gcc version 12.3.0 (Ubuntu 12.3.0-1ubuntu1~22.04)\n")

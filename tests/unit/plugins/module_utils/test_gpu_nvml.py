@@ -6,7 +6,7 @@ import types
 
 import pytest
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_nvml import NvmlUnavailable, read_nvml
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.nvml import NvmlUnavailable, read_nvml
 
 pynvml = pytest.importorskip("pynvml")
 

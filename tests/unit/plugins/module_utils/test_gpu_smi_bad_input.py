@@ -6,11 +6,11 @@ import time
 
 import pytest
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_record import GpuOutputError, integer, number
-from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_smi_csv import gpus_from_rows, parse_query_csv
-from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_smi_table import parse_smi_table
-from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_smi_text import parse_smi_text
-from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_smi_xml import parse_smi_xml
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.record import GpuOutputError, integer, number
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.smi_csv import gpus_from_rows, parse_query_csv
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.smi_table import parse_smi_table
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.smi_text import parse_smi_text
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.smi_xml import parse_smi_xml
 
 HUGE = "9" * 400
 TABLE_HEAD = "| NVIDIA-SMI 570.133.20    Driver Version: 570.133.20     CUDA Version: 12.8     |\n"

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_smi_csv import (
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.smi_csv import (
     driver_version_from_rows,
     gpus_from_rows,
     parse_query_csv,
 )
-from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_smi_table import parse_smi_table
-from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_smi_text import parse_smi_text
-from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_smi_xml import parse_smi_xml
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.smi_table import parse_smi_table
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.smi_text import parse_smi_text
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.smi_xml import parse_smi_xml
 
 H100 = "NVIDIA H100 80GB HBM3"
 

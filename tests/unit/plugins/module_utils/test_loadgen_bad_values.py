@@ -12,9 +12,9 @@ import time
 
 import pytest
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_parser import parse_result_dir, problem_lines
-from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_result_task import run_loadgen_result
-from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_summary import parse_summary
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.parser import parse_result_dir, problem_lines
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.result_task import run_loadgen_result
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.summary import parse_summary
 
 DETAIL = "mlperf_log_detail.txt"
 SUMMARY = "mlperf_log_summary.txt"

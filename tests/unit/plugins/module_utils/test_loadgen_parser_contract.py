@@ -9,7 +9,7 @@ import shutil
 import jsonschema
 import pytest
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_parser import parse_result_dir
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.parser import parse_result_dir
 from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import record_dict_errors
 
 SERVER = "NVIDIA_v5.1_B200-SXM-180GBx8_TRT_llama3.1-8b_Server"
@@ -199,7 +199,7 @@ def test_a_synthetic_set_of_13368_samples_is_not_the_mlperf_dataset(run_dir, wri
 
 
 def test_the_mlperf_dataset_is_recognised_by_its_recorded_inputs_digest(run_dir, write_contract_file, monkeypatch):
-    from ansible_collections.fleetbench.llm.plugins.module_utils import mlperf_compliance
+    from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen import mlperf_compliance
 
     monkeypatch.setitem(mlperf_compliance.MLPERF_DATASET_INPUT_DIGESTS, 13368, frozenset({"1" * 64}))
     write_contract_file("run", OFFICIAL)

@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_parser import parse_result_dir
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.parser import parse_result_dir
 from tests.pytest_plugins.loadgen_corpus import expected_accuracy
 
 _MODES = {"PerformanceOnly": "performance", "AccuracyOnly": "accuracy"}

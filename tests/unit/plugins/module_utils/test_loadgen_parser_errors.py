@@ -12,7 +12,7 @@ import shutil
 
 import pytest
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_parser import (
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.parser import (
     LoadGenDirError,
     parse_result_dir,
     problem_lines,

@@ -1,7 +1,7 @@
 """What the loadgen_result module returns: the complete record, named by the caller."""
 from __future__ import annotations
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_result_task import RunIdentity, run_loadgen_result
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.result_task import RunIdentity, run_loadgen_result
 from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import ResultRecord
 from tests.pytest_plugins.report import L02_SERVER, L41_INVALID_SERVER
 

@@ -8,7 +8,7 @@ import shutil
 import jsonschema
 import pytest
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_parser import parse_result_dir
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.parser import parse_result_dir
 from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import ResultRecord
 
 SERVER = "NVIDIA_v5.1_B200-SXM-180GBx8_TRT_llama3.1-8b_Server"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_summary import (
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.summary import (
     convert_value,
     label_to_key,
     parse_summary,
@@ -144,7 +144,7 @@ def summary_of(scenario: str, lines: str) -> str:
 
 
 def test_a_server_run_with_inferred_tokens_reads_them_as_inferred_tokens():
-    from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_fields import KeyReader, throughput
+    from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.fields import KeyReader, throughput
 
     summary = parse_summary(summary_of("Server", "Completed samples per second    : 12.5\n"
                                                  "Completed tokens per second (inferred): 3200.5\nResult is : VALID"))
@@ -154,7 +154,7 @@ def test_a_server_run_with_inferred_tokens_reads_them_as_inferred_tokens():
 
 
 def test_measured_tokens_win_over_inferred_ones():
-    from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_fields import KeyReader, throughput
+    from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.fields import KeyReader, throughput
 
     summary = parse_summary(summary_of("Server", "Completed tokens per second: 3000\n"
                                                  "Completed tokens per second (inferred): 3200.5\nResult is : VALID"))

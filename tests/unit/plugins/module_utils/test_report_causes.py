@@ -9,9 +9,9 @@ import re
 import jsonschema
 import pytest
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_compare import compare_runs
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_document import report_data
-from ansible_collections.fleetbench.llm.plugins.module_utils.telemetry_summary import (
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.compare import compare_runs
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.document import report_data
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.telemetry_summary import (
     TelemetryError,
     add_energy_per_token,
     summarise,

@@ -4,9 +4,9 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_collector import TaskResultCollector, safe_name
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_console import record_line, summary_table
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_junit import junit_report
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.collector import TaskResultCollector, safe_name
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.console import record_line, summary_table
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.junit import junit_report
 from tests.pytest_plugins.report import L02_SERVER, L41_INVALID_SERVER
 
 

@@ -1,8 +1,8 @@
 """A/B comparison and regression gate: before and after a driver upgrade."""
 from __future__ import annotations
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_compare import compare_runs
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_document import fleet_report
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.compare import compare_runs
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.document import fleet_report
 from tests.pytest_plugins.report import L01_OFFLINE
 
 _REPEATS = ((0, 0.998), (1, 1.0), (2, 1.002))

@@ -1,10 +1,10 @@
 """The report's compliance ladder per run, and the Server-above-Offline check, on parsed real runs."""
 from __future__ import annotations
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.mlperf_compliance import rung
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_compare import compare_runs
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_document import fleet_report
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_fleet import build_report
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.mlperf_compliance import rung
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.compare import compare_runs
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.document import fleet_report
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.fleet import build_report
 from tests.pytest_plugins.report import L01_OFFLINE, L02_SERVER
 
 PASSED_1_TO_4 = {"rungs": [rung(name, True, f"{name} checked") for name in ("settings", "engine", "dataset", "model")],

@@ -7,7 +7,7 @@ import pathlib
 
 import yaml
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_stats import CONFIDENCE, DEFAULT_NOISE_PCT
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.stats import CONFIDENCE, DEFAULT_NOISE_PCT
 
 ROOT = next(p for p in pathlib.Path(__file__).resolve().parents if (p / "galaxy.yml").is_file())
 

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_document import report_data
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_render import render_html, render_json, render_markdown
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.document import report_data
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.render import render_html, render_json, render_markdown
 from tests.pytest_plugins.report import L02_SERVER, fleet_with_slow_hosts, scale_throughput
 
 HOSTS = 60
@@ -117,8 +117,8 @@ def test_above_the_threshold_a_slow_host_named_like_markup_stays_text(parsed_cor
 
 
 def test_a_fleet_of_many_configurations_is_charted_as_the_largest_groups_and_one_box_for_the_rest():
-    from ansible_collections.fleetbench.llm.plugins.module_utils.report_config import configuration_table
-    from ansible_collections.fleetbench.llm.plugins.module_utils.report_fleet_charts import configuration_groups
+    from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.config import configuration_table
+    from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.fleet_charts import configuration_groups
 
     # 80 hosts on the majority driver, then 9 smaller groups of 2 on drivers of their own.
     configs = {f"h{i:03d}": {"driver": "570.133.07", "cuda": "12.8"} for i in range(80)}

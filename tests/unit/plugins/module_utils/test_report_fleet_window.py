@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_document import fleet_report, report_data
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_fleet_window import fleet_window, window_rate
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.document import fleet_report, report_data
+from ansible_collections.fleetbench.llm.plugins.module_utils.fleet_window import fleet_window, window_rate
 from tests.pytest_plugins.report import L01_OFFLINE, measured_at
 
 START = 1_796_650_000.0  # 2026-12-07T13:26:40Z

@@ -11,7 +11,7 @@ import random
 
 import pytest
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_host_stats import (
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.host_stats import (
     compare_before_after,
     HostNoise,
     compare_hosts,
@@ -21,12 +21,12 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.report_host_stats i
     minimum_detectable,
     outliers,
 )
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_host_summaries import (
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.host_summaries import (
     detectable_summary,
     run_order,
     uniformity_summary,
 )
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_stats import NoiseSettings
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.stats import NoiseSettings
 from benchmarks.report_simulation import detection_rate, false_alarm_rate, simulated_fleet
 
 AT_99 = NoiseSettings(confidence=0.99)

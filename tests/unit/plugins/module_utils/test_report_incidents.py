@@ -10,8 +10,8 @@ import re
 
 import pytest
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_document import fleet_report, report_data
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_junit import junit_report
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.document import fleet_report, report_data
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.junit import junit_report
 from tests.pytest_plugins.report import L01_OFFLINE, L02_SERVER, L41_INVALID_SERVER, measured_at
 
 FLEET_START = 1_796_650_000.0

@@ -2,9 +2,9 @@
 column and the report verdict (issue 13; report_honesty used to ignore record['errors'])."""
 from __future__ import annotations
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_console import record_line
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_fleet import build_report
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_honesty import record_errors, validity_label
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.console import record_line
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.fleet import build_report
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.honesty import record_errors, validity_label
 from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import ResultRecord
 
 

@@ -6,8 +6,8 @@ import copy
 
 import pytest
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_document import fleet_report
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_fleet import build_report
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.document import fleet_report
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.fleet import build_report
 from tests.pytest_plugins.report import L01_OFFLINE, L02_SERVER
 
 PROBE = {"kind": "probe", "valid": False, "within_limits": True, "completed_tokens_per_second": 1.0,

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_config import (
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.config import (
     configuration_table,
     cuda_version_text,
     host_configuration,
 )
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_document import report_data
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_stats import (
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.document import report_data
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.stats import (
     NoiseSettings,
     Sample,
     pooled_noise,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_record import (
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.record import (
     GpuOutputError,
     check_lines,
     integer,

@@ -13,21 +13,21 @@ import datetime
 import statistics
 import typing as t
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.mlperf_compliance import (
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.mlperf_compliance import (
     accuracy_rung,
     compliant,
     effective_rungs,
     ladder_text,
 )
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_config import (
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.config import (
     configuration_table,
     differences,
     fleet_reference,
     host_configuration,
 )
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_capacity import server_capacity
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_consistency import server_offline_checks
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_honesty import (
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.capacity import server_capacity
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.consistency import server_offline_checks
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.honesty import (
     Thresholds,
     invalid_reasons,
     is_measurement,
@@ -37,33 +37,33 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.report_honesty impo
     validity_label,
     withheld_reason,
 )
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_causes import (
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.causes import (
     HostTelemetry,
     held_back_others,
     measured_causes,
     telemetry_by_host,
     telemetry_digest,
 )
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_host_stats import (
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.host_stats import (
     HostVerdict,
     compare_hosts,
     host_noise,
     log_values,
 )
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_host_summaries import (
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.host_summaries import (
     detectable_summary,
     noise_summary,
     outlier_summary,
     run_order,
     uniformity_summary,
 )
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_stats import (
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.stats import (
     NoiseSettings,
     Sample,
     combined_uncertainty,
     pooled_noise,
 )
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_fleet_window import fleet_window, window_rate
+from ansible_collections.fleetbench.llm.plugins.module_utils.fleet_window import fleet_window, window_rate
 from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import (
     ResultRecord,
     fleet_total,

@@ -14,7 +14,7 @@ try:
 except ImportError:  # pragma: no cover - reported by junit_report
     TestCase = None
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_honesty import (
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.honesty import (
     invalid_reasons,
     record_errors,
     withheld_reason,

@@ -10,19 +10,19 @@ from __future__ import annotations
 import re
 import typing as t
 
-from ansible_collections.fleetbench.llm.plugins.module_utils import gpu_driver_state as state
-from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_nvml import NvmlUnavailable, read_nvml
-from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_record import GpuOutputError
-from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_smi_csv import (
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu import driver_state as state
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.nvml import NvmlUnavailable, read_nvml
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.record import GpuOutputError
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.smi_csv import (
     PROCESS_QUERY_FIELDS,
     QUERY_FIELDS,
     driver_version_from_rows,
     gpus_from_rows,
     parse_query_csv,
 )
-from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_smi_table import parse_smi_table
-from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_smi_xml import parse_smi_xml
-from ansible_collections.fleetbench.llm.plugins.module_utils.host_fingerprint import (
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.smi_table import parse_smi_table
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.smi_xml import parse_smi_xml
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.host_fingerprint import (
     harness_versions,
     host_fingerprint,
 )

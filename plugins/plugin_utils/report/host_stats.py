@@ -31,7 +31,7 @@ import math
 import statistics
 import typing as t
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_stats import NoiseSettings, scipy_special, scipy_stats
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.stats import NoiseSettings, scipy_special, scipy_stats
 
 NOISY_HOST_LEVEL = 0.01
 DETECTION_POWER = 0.8

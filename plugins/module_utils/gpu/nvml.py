@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_record import (
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.record import (
     new_gpu,
     version_from_cuda_int,
 )

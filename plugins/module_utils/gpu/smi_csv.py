@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_record import (
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.record import (
     MAX_CSV_LINE_CHARS,
     GpuOutputError,
     check_lines,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_parser import (
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.parser import (
     LoadGenDirError,
     parse_result_dir,
     problem_lines,

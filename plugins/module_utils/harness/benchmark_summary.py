@@ -10,7 +10,7 @@ import os
 import typing as t
 
 from ansible_collections.fleetbench.llm.plugins.module_utils.atomic_file import write_atomically
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_fleet_window import fleet_window
+from ansible_collections.fleetbench.llm.plugins.module_utils.fleet_window import fleet_window
 from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import ResultRecord, fleet_total
 
 RESULTS_FILE = "benchmark.json"

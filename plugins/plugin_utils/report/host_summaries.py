@@ -8,8 +8,8 @@ from __future__ import annotations
 import math
 import typing as t
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_format import count
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_host_stats import (
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.format import count
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.host_stats import (
     DETECTION_POWER,
     OUTLIER_MODIFIED_Z,
     HostNoise,
@@ -17,7 +17,7 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.report_host_stats i
     outliers,
     with_more_repeats,
 )
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_stats import NoiseSettings
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.stats import NoiseSettings
 
 
 def _pct(log_value: float) -> float:

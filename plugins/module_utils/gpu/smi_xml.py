@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_record import (
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.record import (
     GpuOutputError,
     integer,
     require_usable,

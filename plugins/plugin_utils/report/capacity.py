@@ -13,8 +13,8 @@ from __future__ import annotations
 import statistics
 import typing as t
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_format import milliseconds, number
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_honesty import is_measurement
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.format import milliseconds, number
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.honesty import is_measurement
 from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import RecordLike, ResultRecord, as_record
 
 

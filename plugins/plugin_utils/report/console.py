@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_honesty import (
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.honesty import (
     validity_label,
     withheld_reason,
 )
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_format import number
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.format import number
 from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import RecordLike, as_record
 
 _COLUMNS = ("host", "scenario", "mode", "#", "result", "metric", "completed/issued", "duration s")

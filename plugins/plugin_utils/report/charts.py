@@ -18,13 +18,13 @@ try:
 except ImportError:  # pragma: no cover - reported by render_charts
     Figure = None
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_fleet_charts import (
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.fleet_charts import (
     change_histogram,
     configuration_groups,
     percentile_boxes,
     throughput_boxes,
 )
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_fleet_view import summarised
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.fleet_view import summarised
 
 NS_PER_MS = 1e6
 _PERCENTILE_ORDER = ("min", "p50", "p90", "p95", "p97", "p99", "p99.9", "max")

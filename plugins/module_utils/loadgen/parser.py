@@ -15,9 +15,9 @@ import math
 import os
 import typing as t
 
-from ansible_collections.fleetbench.llm.plugins.module_utils import loadgen_fields as fields
-from ansible_collections.fleetbench.llm.plugins.module_utils.folder_links import link_outside
-from ansible_collections.fleetbench.llm.plugins.module_utils.harness_files import (
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen import fields as fields
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.folder_links import link_outside
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.harness_files import (
     ACCURACY_FILE,
     RUN_FILE,
     STATUS_FILE,
@@ -25,27 +25,27 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.harness_files impor
     status_age_s,
     status_problem,
 )
-from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_accuracy import (
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.accuracy import (
     ACCURACY_LOG,
     ACCURACY_TXT,
     count_accuracy_log_entries,
     read_accuracy_txt,
     score_problems,
 )
-from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_detail_log import (
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.detail_log import (
     DETAIL_LOG,
     DetailLog,
     read_detail_log,
 )
-from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_summary import (
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.summary import (
     SUMMARY_LOG,
     SummaryLog,
     read_summary,
 )
-from ansible_collections.fleetbench.llm.plugins.module_utils.mlperf_compliance import compliant, record_compliance
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.mlperf_compliance import compliant, record_compliance
 from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import MODES, SCENARIOS, ResultRecord
-from ansible_collections.fleetbench.llm.plugins.module_utils.server_search_file import SERVER_SEARCH_FILE, search_problem
-from ansible_collections.fleetbench.llm.plugins.module_utils.telemetry_summary import (
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.server_search_file import SERVER_SEARCH_FILE, search_problem
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.telemetry_summary import (
     TELEMETRY_FILE,
     TelemetryError,
     add_energy_per_token,

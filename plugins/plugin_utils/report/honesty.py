@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.mlperf_compliance import effective_rungs
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.mlperf_compliance import effective_rungs
 from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import (
     RecordLike,
     ResultRecord,

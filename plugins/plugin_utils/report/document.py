@@ -6,17 +6,17 @@ from __future__ import annotations
 import math
 import typing as t
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_compare import compare_runs
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_fleet import build_report
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_fleet_view import SUMMARISE_ABOVE_HOSTS
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_format import not_a_number
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_honesty import Thresholds
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_render import (
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.compare import compare_runs
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.fleet import build_report
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.fleet_view import SUMMARISE_ABOVE_HOSTS
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.format import not_a_number
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.honesty import Thresholds
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.render import (
     render_html,
     render_json,
     render_markdown,
 )
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_stats import (
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.stats import (
     CONFIDENCE,
     DEFAULT_NOISE_PCT,
     UNIFORM_WITHIN_PCT,

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_config import differences, host_configuration
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_consistency import server_offline_checks
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_fleet import normalised_records, scenario_label
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_honesty import is_measurement
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_causes import cause_changes, telemetry_by_host
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_format import count
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_host_stats import (
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.config import differences, host_configuration
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.consistency import server_offline_checks
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.fleet import normalised_records, scenario_label
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.honesty import is_measurement
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.causes import cause_changes, telemetry_by_host
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.format import count
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.host_stats import (
     DETECTION_POWER,
     HostNoise,
     band_percent,
@@ -27,7 +27,7 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.report_host_stats i
     minimum_detectable_change,
     percent,
 )
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_stats import (
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.stats import (
     CONFIDENCE,
     DEFAULT_NOISE_PCT,
     NoiseSettings,

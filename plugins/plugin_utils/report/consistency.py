@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_format import number
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_honesty import is_measurement
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_stats import DEFAULT_NOISE_PCT, Sample
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.format import number
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.honesty import is_measurement
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.stats import DEFAULT_NOISE_PCT, Sample
 from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import RecordLike, ResultRecord, as_record
 
 STREAMING = ("Server", "Interactive", "ServerCapacity")

@@ -25,9 +25,9 @@ try:
 except ImportError:  # pragma: no cover - jinja2 comes with ansible-core
     jinja2 = None
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_charts import render_charts
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_fleet_view import fleet_view
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_format import milliseconds, number, p_value, percent
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.charts import render_charts
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.fleet_view import fleet_view
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.format import milliseconds, number, p_value, percent
 
 TEMPLATES = pathlib.Path(__file__).resolve().parent / "report_templates"
 # An escaped `\$(` or `\{%` in report.md is data shown as text, not an expression left over.
