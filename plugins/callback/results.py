@@ -64,8 +64,6 @@ options:
       - section: fleetbench_results
         key: baseline
   tolerance_pct:
-    description: Regression tolerance in percent, used with O(baseline).
-    type: float
     default: 5.0
     env:
       - name: FLEETBENCH_REGRESSION_TOLERANCE_PCT
@@ -73,17 +71,13 @@ options:
       - section: fleetbench_results
         key: tolerance_pct
   confidence:
-    description:
-      - Confidence level of the noise band used with O(baseline), from 0.5 to below 1.
-      - Hosts are judged together (Holm's correction over the hosts compared), so the chance
-        that any unchanged host is flagged stays at or below 1 minus this.
-    type: float
-    default: 0.95
     env:
       - name: FLEETBENCH_CONFIDENCE
     ini:
       - section: fleetbench_results
         key: confidence
+extends_documentation_fragment:
+  - fleetbench.llm.report_statistics
 """
 
 import functools

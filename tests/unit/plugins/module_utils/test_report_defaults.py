@@ -1,9 +1,16 @@
 """The report's defaults are set once, in report_stats; every place that must write them out
-again (plugin documentation, role defaults and argument specs) is checked against it."""
+again (plugin documentation, role defaults and argument specs) is checked against it.
+
+Plugin documentation is read through ansible-doc, so options the plugins take from the
+report_statistics doc fragment are checked as users see them."""
 from __future__ import annotations
 
-import ast
+import functools
+import json
+import os
 import pathlib
+import subprocess
+import sys
 
 import yaml
 
@@ -16,16 +23,19 @@ def _yaml(relative: str) -> dict:
     return yaml.safe_load((ROOT / relative).read_text(encoding="utf-8"))
 
 
-def _python_documentation(relative: str) -> dict:
-    tree = ast.parse((ROOT / relative).read_text(encoding="utf-8"))
-    [text] = [node.value.value for node in tree.body
-              if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "DOCUMENTATION"]
-    return yaml.safe_load(text)
+@functools.lru_cache(maxsize=None)
+def _documented_options(plugin_type: str, *names: str) -> dict[str, dict]:
+    """Each plugin's options as ansible-doc shows them, doc fragments merged in."""
+    env = {**os.environ, "ANSIBLE_COLLECTIONS_PATH": str(ROOT / "collections")}
+    command = [str(pathlib.Path(sys.executable).parent / "ansible-doc"), "-t", plugin_type, "--json",
+               *(f"fleetbench.llm.{name}" for name in names)]
+    docs = json.loads(subprocess.run(command, capture_output=True, text=True, check=True, env=env).stdout)
+    return {name: docs[f"fleetbench.llm.{name}"]["doc"]["options"] for name in names}
 
 
 def _written_defaults() -> dict[str, dict[str, float]]:
     """Where each default is written out: place -> {default_noise_pct, confidence, tolerance_pct}."""
-    callback = _python_documentation("plugins/callback/results.py")["options"]
+    callback = _documented_options("callback", "results")["results"]
     role_spec = _yaml("roles/report/meta/argument_specs.yml")["argument_specs"]["main"]["options"]
     role_defaults = _yaml("roles/report/defaults/main.yml")
     places = {
@@ -36,8 +46,7 @@ def _written_defaults() -> dict[str, dict[str, float]]:
         "role report argument spec": {key: role_spec[f"fleetbench_report_{key}"]["default"]
                                       for key in ("default_noise_pct", "confidence", "tolerance_pct")},
     }
-    for name in ("fleet_report", "compare_runs"):
-        options = _yaml(f"plugins/filter/{name}.yml")["DOCUMENTATION"]["options"]
+    for name, options in _documented_options("filter", "fleet_report", "compare_runs").items():
         places[f"filter {name}"] = {key: options[key]["default"] for key in ("default_noise_pct", "confidence")}
     return places
 
