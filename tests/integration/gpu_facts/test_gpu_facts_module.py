@@ -18,7 +18,7 @@ def gpu_facts(run_ansible_cli, repo_root, tmp_path):
         proc = run_ansible_cli("ansible-playbook", "-i", "localhost,", "-c", "local",
                                *(["--check", "--diff"] if check else []),
                                "-e", json.dumps(extra),
-                               str(repo_root / "tests/integration/gpu_facts_probe.yml"))
+                               str(repo_root / "tests/integration/gpu_facts/gpu_facts_probe.yml"))
         assert output.exists(), proc.stdout[-2000:] + proc.stderr[-2000:]
         return json.loads(output.read_text())
     return run

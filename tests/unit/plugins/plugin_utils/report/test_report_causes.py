@@ -18,7 +18,7 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.telemetry_s
 )
 from tests.pytest_plugins.report import L01_OFFLINE
 
-SCHEMA = json.loads((pathlib.Path(__file__).parents[4] / "docs/contract/telemetry.schema.json").read_text())
+SCHEMA = json.loads((pathlib.Path(__file__).parents[5] / "docs/contract/telemetry.schema.json").read_text())
 
 
 def timeline(seconds: int = 10, throttled_share: float = 0.0, quota: float | None = None, gpu: dict | None = None,

@@ -34,7 +34,7 @@ def preflight(run_ansible_cli, repo_root, tmp_path):
     def run(inventory: str, **extra):
         variables = {"fleetbench_results_dir": str(tmp_path / "results"), "fleetbench_run_id": "r1", **extra}
         proc = run_ansible_cli("ansible-playbook", "-i", inventory, "-e", json.dumps(variables),
-                               str(repo_root / "tests/integration/preflight_then_marker.yml"))
+                               str(repo_root / "tests/integration/preflight/preflight_then_marker.yml"))
         drift_file = tmp_path / "results" / "r1" / "drift.json"
         drift = json.loads(drift_file.read_text()) if drift_file.exists() else None
         went_on = sorted(set(re.findall(r"went on: (\S+?)\"", proc.stdout)))
