@@ -15,7 +15,7 @@ import math
 import os
 import typing as t
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen import fields as fields
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen import fields
 from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.folder_links import link_outside
 from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.harness_files import (
     ACCURACY_FILE,
