@@ -27,12 +27,12 @@ sys.path[:0] = [str(REPO / "collections"), str(REPO)]
 
 from benchmarks import machine, sections  # noqa: E402
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_detail_log import (  # noqa: E402
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.detail_log import (  # noqa: E402
     DETAIL_LOG,
     MLLOG_PREFIX,
     read_detail_log,
 )
-from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_parser import parse_result_dir  # noqa: E402
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.parser import parse_result_dir  # noqa: E402
 
 MAKE_RUN = REPO / "tests" / "tools" / "make_loadgen_run.py"
 SAMPLES = 13368

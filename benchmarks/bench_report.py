@@ -25,8 +25,8 @@ from benchmarks import machine  # noqa: E402
 from benchmarks.report_simulation import detection_rate, false_alarm_rate  # noqa: E402
 from benchmarks.report_timing import CORPUS  # noqa: E402
 from benchmarks.sections import write_section  # noqa: E402
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_stats import NoiseSettings  # noqa: E402
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_host_stats import (  # noqa: E402
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.stats import NoiseSettings  # noqa: E402
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.host_stats import (  # noqa: E402
     HostNoise,
     minimum_detectable,
 )

@@ -27,7 +27,7 @@ from scipy import stats  # noqa: E402
 
 from benchmarks import machine, sections  # noqa: E402
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_parser import parse_result_dir  # noqa: E402
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.parser import parse_result_dir  # noqa: E402
 
 SECTION_START = "<!-- bench-telemetry:start -->"
 SECTION_END = "<!-- bench-telemetry:end -->"

@@ -10,13 +10,13 @@ import math
 import random
 import typing as t
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_host_stats import (
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.host_stats import (
     HostVerdict,
     compare_hosts,
     host_noise,
     log_values,
 )
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_stats import NoiseSettings
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.stats import NoiseSettings
 
 
 def simulated_fleet(rng: random.Random, truth: t.Mapping[str, float], repeats: int,

@@ -56,9 +56,9 @@ def timed(function, *args, runs: int, **kwargs) -> tuple[float, object]:
 def measure(code: pathlib.Path, hosts: int, repeats: int, runs: int) -> list[dict]:
     """[{step, seconds, bytes}] for statistics, Markdown, HTML, JSON and the whole report (wall clock)."""
     sys.path[:0] = [str(code / "collections")]
-    from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_parser import parse_result_dir
-    from ansible_collections.fleetbench.llm.plugins.module_utils.report_document import report_data
-    from ansible_collections.fleetbench.llm.plugins.module_utils.report_render import render_html, render_json, render_markdown
+    from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.parser import parse_result_dir
+    from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.document import report_data
+    from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.render import render_html, render_json, render_markdown
 
     current = fleet_document(parse_result_dir, hosts, repeats, "after", 1)
     baseline = fleet_document(parse_result_dir, hosts, repeats, "before", 2)

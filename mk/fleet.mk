@@ -1,13 +1,12 @@
 # The main job (benchmark.yml) across a fleet: its tests and the fleet-size benchmark.
 .PHONY: test-benchmark test-benchmark-faults bench-fleet bench-controller bench-run-phases demo-fast
 
-test-benchmark: setup ## benchmark.yml on localhost for real, ansible-runner (AWX) job, deploy idempotence (~8 min)
-	$(BIN)/pytest tests/unit/benchmark tests/integration/benchmark/test_benchmark_localhost.py \
-	  tests/integration/benchmark/test_benchmark_ansible_runner.py tests/integration/benchmark/test_benchmark_deploy.py \
-	  tests/integration/benchmark/test_benchmark_awx_files.py
+test-benchmark: setup ## benchmark.yml on localhost for real: ansible-runner (AWX) job, deploy idempotence, Server search, run ids (8 min before the last two joined)
+	$(BIN)/pytest -m "not testhosts and not gpu_install" tests/unit/plugins/module_utils/harness \
+	  tests/unit/plugins/plugin_utils --ignore=tests/unit/plugins/plugin_utils/report tests/integration/benchmark
 
-test-benchmark-faults: setup ## every fault at once on 10 namespaced SSH hosts with the real harness (root, ~6 min)
-	$(BIN)/pytest tests/integration/benchmark/test_benchmark_faults.py
+test-benchmark-faults: setup ## every fault at once on 10 namespaced SSH hosts with the real harness, archive collection over SSH (root, ~6 min)
+	$(BIN)/pytest -m testhosts tests/integration/benchmark
 
 BENCH_FLEET_HOSTS ?= 1 2 4 8
 bench-fleet: setup ## wall time, overhead and controller CPU per host (start/watch/collect/report) of benchmark.yml on 1, 2, 4, 8 test hosts (root; updates BENCHMARKS.md)

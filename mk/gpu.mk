@@ -2,12 +2,11 @@
 .PHONY: test-gpu test-gpu-testhosts preflight bench-preflight
 
 test-gpu: setup-controller ## gpu_facts + drift gate tests: every nvidia-smi corpus file, stand-in nvidia-smi, ansible-playbook runs (3-6 min on 2 shared cores)
-	$(BIN)/pytest tests/unit/plugins/module_utils/test_gpu_smi_corpus.py tests/unit/plugins/module_utils/test_gpu_drift.py \
-	  tests/unit/plugins/module_utils/test_gpu_nvml.py tests/unit/plugins/module_utils/test_gpu_driver_state.py \
-	  tests/unit/standin tests/integration/test_gpu_facts_module.py tests/integration/test_preflight_playbook.py
+	$(BIN)/pytest -m "not testhosts and not gpu_install" tests/unit/plugins/module_utils/gpu \
+	  tests/unit/plugins/plugin_utils/report/test_drift.py tests/unit/standin tests/integration/gpu_facts tests/integration/preflight
 
 test-gpu-testhosts: setup-controller ## drift gate over SSH on namespaced Debian hosts with stand-in driver packages (root)
-	$(BIN)/pytest tests/integration/test_preflight_testhosts.py
+	$(BIN)/pytest -m testhosts tests/integration/preflight
 
 preflight: setup-controller ## run the drift gate on INVENTORY (default: the localhost inventory)
 	$(BIN)/ansible-playbook -i $(or $(INVENTORY),inventory/localhost) playbooks/preflight.yml
@@ -24,4 +23,4 @@ gpu-requirements: setup-controller ## resolve the GPU hosts' requirement set aga
 	bash scripts/check-gpu-requirements.sh
 
 test-gpu-install: setup ## install the CUDA build of vLLM through harness_deploy for real; the harness must say no GPU in one line (~15 min)
-	$(BIN)/pytest -m gpu_install tests/integration/benchmark/test_gpu_install.py
+	$(BIN)/pytest -m gpu_install tests/integration

@@ -2,8 +2,8 @@
 .PHONY: test-parse bench-parse
 
 test-parse: setup-controller ## parser + loadgen_result tests: corpus, corrupted logs, contract, real LoadGen runs, ansible
-	$(BIN)/pytest tests/unit/plugins/module_utils/test_result_record.py \
-	  tests/unit/plugins/module_utils/test_loadgen_*.py tests/integration/loadgen
+	$(BIN)/pytest tests/unit/plugins/module_utils/loadgen tests/unit/plugins/module_utils/test_result_record.py \
+	  tests/integration/loadgen
 
 bench-parse: setup-controller ## parser MB/s vs bare json.loads on a full-size LoadGen Server log (updates BENCHMARKS.md)
 	$(BIN)/python benchmarks/bench_parse.py

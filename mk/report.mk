@@ -2,10 +2,7 @@
 .PHONY: test-report report bench-report
 
 test-report: setup-controller ## report tests: incident replays, callback + role in ansible-playbook, HTML in headless Chromium
-	$(BIN)/pytest tests/unit/plugins/module_utils/test_report_incidents.py \
-	  tests/unit/plugins/module_utils/test_report_compare.py tests/unit/plugins/module_utils/test_report_stats.py \
-	  tests/unit/plugins/module_utils/test_report_collector.py tests/unit/plugins/filter/test_report_filters.py \
-	  tests/unit/plugins/module_utils/test_report_fleet_view.py \
+	$(BIN)/pytest tests/unit/plugins/plugin_utils/report tests/unit/plugins/filter tests/unit/plugins/doc_fragments \
 	  tests/integration/report
 
 report: setup-controller ## render results/$(RUN_ID)/report.{md,html,json} again; BASELINE=results/<id>/results.json adds A/B

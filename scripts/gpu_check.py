@@ -22,9 +22,9 @@ import time
 REPO = pathlib.Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "collections"), str(REPO / "harness" / "src")]
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_facts import read_smi_xml  # noqa: E402
-from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_nvml import NvmlUnavailable, read_nvml  # noqa: E402
-from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_record import GpuOutputError  # noqa: E402
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.facts import read_smi_xml  # noqa: E402
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.nvml import NvmlUnavailable, read_nvml  # noqa: E402
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.record import GpuOutputError  # noqa: E402
 from fleetbench_harness.telemetry import TelemetrySampler  # noqa: E402
 
 SYSTEM_FIELDS = ("driver_version", "cuda_driver_version")

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import tempfile
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_smi_csv import QUERY_FIELDS
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.smi_csv import QUERY_FIELDS
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 STANDIN = REPO / "tests" / "standin" / "nvidia_smi.py"

@@ -9,24 +9,24 @@ import shutil
 import time
 import typing as t
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_record import GpuOutputError
-from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_smi_csv import (
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.record import GpuOutputError
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.smi_csv import (
     driver_version_from_rows,
     gpus_from_rows,
     parse_query_csv,
 )
-from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_smi_table import parse_smi_table
-from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_smi_text import parse_smi_text
-from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_smi_xml import parse_smi_xml
-from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_accuracy import read_accuracy_txt
-from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_detail_log import read_detail_log
-from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_parser import (
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.smi_table import parse_smi_table
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.smi_text import parse_smi_text
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.smi_xml import parse_smi_xml
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.accuracy import read_accuracy_txt
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.detail_log import read_detail_log
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.parser import (
     KNOWN_FILES,
     LoadGenDirError,
     parse_result_dir,
     problem_lines,
 )
-from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_summary import read_summary
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.summary import read_summary
 
 from benchmarks.fuzzing import seeds as seed_sources
 from benchmarks.fuzzing.mutations import mutate

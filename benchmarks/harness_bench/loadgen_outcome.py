@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import pathlib
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_detail_log import (
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.detail_log import (
     DETAIL_LOG, read_detail_log)
 
 _NS_PER_MS = 1e6

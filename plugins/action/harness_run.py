@@ -22,8 +22,8 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.fleetbench.llm.plugins.module_utils.atomic_file import write_atomically
-from ansible_collections.fleetbench.llm.plugins.module_utils.harness_process import HarnessProcessError, refuse_unsafe_output
-from ansible_collections.fleetbench.llm.plugins.module_utils.run_outcome import (
+from ansible_collections.fleetbench.llm.plugins.module_utils.harness.process import HarnessProcessError, refuse_unsafe_output
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.run_outcome import (
     describe_failure,
     progress_key,
     progress_line,

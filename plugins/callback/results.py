@@ -64,8 +64,6 @@ options:
       - section: fleetbench_results
         key: baseline
   tolerance_pct:
-    description: Regression tolerance in percent, used with O(baseline).
-    type: float
     default: 5.0
     env:
       - name: FLEETBENCH_REGRESSION_TOLERANCE_PCT
@@ -73,17 +71,13 @@ options:
       - section: fleetbench_results
         key: tolerance_pct
   confidence:
-    description:
-      - Confidence level of the noise band used with O(baseline), from 0.5 to below 1.
-      - Hosts are judged together (Holm's correction over the hosts compared), so the chance
-        that any unchanged host is flagged stays at or below 1 minus this.
-    type: float
-    default: 0.95
     env:
       - name: FLEETBENCH_CONFIDENCE
     ini:
       - section: fleetbench_results
         key: confidence
+extends_documentation_fragment:
+  - fleetbench.llm.report_statistics
 """
 
 import functools
@@ -93,13 +87,13 @@ import os
 from ansible.plugins.callback import CallbackBase
 
 from ansible_collections.fleetbench.llm.plugins.module_utils.atomic_file import write_atomically
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_collector import (
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.collector import (
     TaskResultCollector,
     safe_name,
     utc_now,
 )
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_console import record_line, summary_table
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_junit import junit_report
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.console import record_line, summary_table
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.junit import junit_report
 
 
 def _never_raises(hook):
@@ -218,7 +212,7 @@ class CallbackModule(CallbackBase):
         if not self._baseline:
             return set()
         # Imported here: the statistics stack is only needed when a baseline is given.
-        from ansible_collections.fleetbench.llm.plugins.module_utils.report_compare import compare_runs
+        from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.compare import compare_runs
 
         try:
             with open(self._baseline, encoding="utf-8") as stream:

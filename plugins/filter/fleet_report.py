@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_compare import compare_runs as _compare_runs
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_document import fleet_report as _fleet_report
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_fleet import ReportInputError
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_fleet_view import SUMMARISE_ABOVE_HOSTS
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_render import RenderError
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_stats import CONFIDENCE, DEFAULT_NOISE_PCT, UNIFORM_WITHIN_PCT
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.compare import compare_runs as _compare_runs
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.document import fleet_report as _fleet_report
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.fleet import ReportInputError
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.fleet_view import SUMMARISE_ABOVE_HOSTS
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.render import RenderError
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.stats import CONFIDENCE, DEFAULT_NOISE_PCT, UNIFORM_WITHIN_PCT
 
 
 def fleet_report(results, baseline=None, tolerance_pct=None, default_noise_pct=DEFAULT_NOISE_PCT, confidence=CONFIDENCE,

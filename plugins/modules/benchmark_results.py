@@ -129,7 +129,7 @@ import datetime
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.benchmark_summary import (
+from ansible_collections.fleetbench.llm.plugins.module_utils.harness.benchmark_summary import (
     RESULTS_FILE,
     summarize,
     write_summary,

@@ -210,12 +210,12 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_facts import (
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.facts import (
     METHODS,
     GpuReadOptions,
     gather_gpu_facts,
 )
-from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_record import GpuOutputError
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.record import GpuOutputError
 
 
 def _which(module: AnsibleModule):

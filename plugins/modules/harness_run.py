@@ -265,14 +265,14 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.harness_command import HarnessCommandError, harness_command
-from ansible_collections.fleetbench.llm.plugins.module_utils.harness_process import (
+from ansible_collections.fleetbench.llm.plugins.module_utils.harness.command import HarnessCommandError, harness_command
+from ansible_collections.fleetbench.llm.plugins.module_utils.harness.process import (
     HarnessProcessError,
     poll,
     start,
     stop,
 )
-from ansible_collections.fleetbench.llm.plugins.module_utils.run_archive import RunArchiveError, build_archive
+from ansible_collections.fleetbench.llm.plugins.module_utils.harness.run_archive import RunArchiveError, build_archive
 
 ARGUMENT_SPEC = dict(
     harness=dict(type="path", required=True),

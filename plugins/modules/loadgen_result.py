@@ -268,7 +268,7 @@ loadgen:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_result_task import RunIdentity, run_loadgen_result
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.result_task import RunIdentity, run_loadgen_result
 
 ARGUMENT_SPEC = {
     "path": {"type": "path", "required": True},

@@ -16,7 +16,7 @@ import json
 import secrets
 import shlex
 
-# Bytes of each log tail kept on the controller, as the module's poll keeps (harness_process.py).
+# Bytes of each log tail kept on the controller, as the module's poll keeps (module_utils/harness/process.py).
 TAIL_BYTES = 16384
 PARTS = ("exit", "group", "status", "log", "stderr")
 

@@ -23,7 +23,7 @@ GPU_XML = "netdata_rtx-4090_535.86.05_q-x.xml"
 @pytest.fixture(scope="session")
 def parsed_corpus_run(report_inputs):
     """Factory: corpus folder name -> a fresh copy of the record dict the parser builds from it."""
-    from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_parser import parse_result_dir
+    from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.parser import parse_result_dir
 
     cache: dict[str, dict] = {}
 
@@ -79,7 +79,7 @@ def replay_run(parsed_corpus_run):
 @pytest.fixture(scope="session")
 def real_gpu_facts(report_inputs):
     """Factory: facts shaped like gpu_facts' fleetbench_gpu, read from nvidia-smi XML (corpus or stand-in)."""
-    from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_smi_xml import parse_smi_xml
+    from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.smi_xml import parse_smi_xml
 
     parsed = parse_smi_xml(report_inputs.gpu_xml)
 

@@ -59,7 +59,7 @@ def report_inputs(tmp_path_factory) -> ReportInputs:
 
 
 def _check_kinds(made: dict[str, pathlib.Path]) -> None:
-    from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_parser import parse_result_dir
+    from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.parser import parse_result_dir
 
     for name, folder in made.items():
         record = parse_result_dir(str(folder)).to_dict()

@@ -8,7 +8,7 @@ import pathlib
 import jsonschema
 import pytest
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_parser import parse_result_dir
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.parser import parse_result_dir
 
 pytestmark = [pytest.mark.vllm, pytest.mark.slow]
 

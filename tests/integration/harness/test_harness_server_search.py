@@ -9,7 +9,7 @@ import pathlib
 import jsonschema
 import pytest
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_parser import parse_result_dir
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.parser import parse_result_dir
 from tests.pytest_plugins.harness import run_harness
 
 pytestmark = [pytest.mark.vllm]

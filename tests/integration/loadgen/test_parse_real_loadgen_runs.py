@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_parser import parse_result_dir
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.parser import parse_result_dir
 from tests.pytest_plugins.loadgen_fixtures import LLM_TOKENS, LOADGEN_RUNS
 
 

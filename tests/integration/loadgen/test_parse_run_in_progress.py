@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen_parser import parse_result_dir
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.parser import parse_result_dir
 from tests.pytest_plugins.loadgen_fixtures import MAKE_RUN
 
 RUN_SECONDS = 3

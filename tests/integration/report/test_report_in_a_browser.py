@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.fleetbench.llm.plugins.filter.fleet_report import FilterModule
-from ansible_collections.fleetbench.llm.plugins.module_utils.report_document import fleet_report
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.document import fleet_report
 from tests.pytest_plugins.report import (
     DOWN_HOST,
     L02_SERVER,

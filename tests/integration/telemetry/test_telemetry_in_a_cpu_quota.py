@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.telemetry_summary import summarise
+from ansible_collections.fleetbench.llm.plugins.module_utils.loadgen.telemetry_summary import summarise
 from tests.pytest_plugins.paths import REPO
 from tests.testhosts.testhosts import cgroup_parent
 

@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_smi_csv import gpus_from_rows, parse_query_csv
-from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_smi_table import parse_smi_table
-from ansible_collections.fleetbench.llm.plugins.module_utils.gpu_smi_xml import parse_smi_xml
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.smi_csv import gpus_from_rows, parse_query_csv
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.smi_table import parse_smi_table
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.smi_xml import parse_smi_xml
 
 GPUS = [
     {"name": "NVIDIA H100 80GB HBM3", "vbios": "96.00.A5.00.01", "power_limit_w": 700, "memory_used_mib": 19818,

@@ -8,7 +8,7 @@ import tarfile
 
 import pytest
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.run_archive import build_archive, run_files
+from ansible_collections.fleetbench.llm.plugins.module_utils.harness.run_archive import build_archive, run_files
 from ansible_collections.fleetbench.llm.plugins.plugin_utils.run_unpack import RunUnpackError, unpack_verified
 
 WHERE = "node1: /var/lib/fleetbench/runs/r1/Offline/performance/1"

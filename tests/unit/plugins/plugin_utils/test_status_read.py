@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from ansible_collections.fleetbench.llm.plugins.module_utils import harness_process as hp
+from ansible_collections.fleetbench.llm.plugins.module_utils.harness import process as hp
 from ansible_collections.fleetbench.llm.plugins.plugin_utils.status_read import (
     needs_module_poll,
     new_token,

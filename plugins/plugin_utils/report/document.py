@@ -1,0 +1,117 @@
+# Copyright: fleetbench developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One call from results (and an optional baseline) to the finished report in three formats."""
+from __future__ import annotations
+
+import math
+import typing as t
+
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.compare import compare_runs
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.fleet import build_report
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.fleet_view import SUMMARISE_ABOVE_HOSTS
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.format import not_a_number
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.honesty import Thresholds
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.render import (
+    render_html,
+    render_json,
+    render_markdown,
+)
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.stats import (
+    CONFIDENCE,
+    DEFAULT_NOISE_PCT,
+    UNIFORM_WITHIN_PCT,
+    NoiseSettings,
+)
+
+
+def report_data(
+    results: t.Mapping[str, t.Any],
+    baseline: t.Mapping[str, t.Any] | None = None,
+    tolerance_pct: float | None = None,
+    default_noise_pct: float = DEFAULT_NOISE_PCT,
+    confidence: float = CONFIDENCE,
+    min_duration_s: float | None = None,
+    min_samples: int | None = None,
+    generated_at: str | None = None,
+    uniform_within_pct: float = UNIFORM_WITHIN_PCT,
+    summarise_above_hosts: int = SUMMARISE_ABOVE_HOSTS,
+) -> dict[str, t.Any]:
+    """The report dict, with the A/B comparison and the gate verdict when a baseline is given.
+
+    Above `summarise_above_hosts` hosts the Markdown and HTML show the fleet's distribution and
+    the hosts outside the band instead of a row per host (report_fleet_view); the dict keeps all.
+    """
+    limits = Thresholds()
+    if min_duration_s is not None:
+        limits.min_duration_s = float(min_duration_s)
+    if min_samples is not None:
+        limits.min_samples = int(min_samples)
+    settings = NoiseSettings(float(default_noise_pct), float(confidence), float(uniform_within_pct))
+    results = with_non_finite_named(results)
+    baseline = with_non_finite_named(baseline) if baseline else baseline
+    reference = build_report(baseline, settings, limits)["groups"] if baseline else None
+    report = build_report(results, settings, limits, generated_at, reference)
+    report["presentation"] = {"summarise_above_hosts": int(summarise_above_hosts)}
+    if baseline:
+        comparison = compare_runs(results, baseline, None if tolerance_pct is None else float(tolerance_pct),
+                                  settings.default_pct, settings.confidence)
+        report["comparison"] = comparison
+        report["verdict"]["regressions"] = comparison["regressions"]
+        report["verdict"]["passed"] = report["verdict"]["passed"] and comparison["passed"]
+    return report
+
+
+def fleet_report(results: t.Mapping[str, t.Any], **options: t.Any) -> dict[str, t.Any]:
+    """{markdown, html, json, verdict}: what roles/report writes to report.{md,html,json}."""
+    report = report_data(results, **options)
+    return {
+        "markdown": render_markdown(report),
+        "html": render_html(report),
+        "json": render_json(report),
+        "verdict": report["verdict"],
+    }
+
+
+def with_non_finite_named(results: t.Any) -> t.Any:
+    """The document with every NaN or infinity made visible instead of silently averaged.
+
+    A record holding one becomes an error that names the field (kept out of every statistic,
+    its other numbers still shown); in host facts and the drift table it becomes the words
+    "not a number" or "infinity", which compare equal across hosts where NaN never does.
+    """
+    if not isinstance(results, t.Mapping) or not isinstance(results.get("records"), list):
+        return results  # build_report says what is wrong with it
+    return {
+        **results,
+        "records": [_record_with_problems(record) for record in results["records"]],
+        "hosts": _non_finite_as_words(results.get("hosts")),
+        "drift": _non_finite_as_words(results.get("drift")),
+    }
+
+
+def _record_with_problems(record: t.Any) -> t.Any:
+    if not isinstance(record, t.Mapping) or not isinstance(record.get("problems", []), list):
+        return record
+    found = [{"file": None, "message": f"{path} is {not_a_number(value)}"} for path, value in _non_finite(record)]
+    return {**record, "problems": list(record.get("problems") or []) + found} if found else record
+
+
+def _non_finite(value: t.Any, path: str = "") -> t.Iterator[tuple[str, float]]:
+    if isinstance(value, float) and not math.isfinite(value):
+        yield path, value
+    elif isinstance(value, t.Mapping):
+        for key, item in value.items():
+            yield from _non_finite(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _non_finite(item, f"{path}[{index}]")
+
+
+def _non_finite_as_words(value: t.Any) -> t.Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return not_a_number(value)
+    if isinstance(value, t.Mapping):
+        return {key: _non_finite_as_words(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_non_finite_as_words(item) for item in value]
+    return value
