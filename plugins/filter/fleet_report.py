@@ -9,7 +9,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.compare import compare_runs as _compare_runs
 from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.document import fleet_report as _fleet_report
-from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.fleet import ReportInputError
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.records import ReportInputError
 from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.fleet_view import SUMMARISE_ABOVE_HOSTS
 from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.render import RenderError
 from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.stats import CONFIDENCE, DEFAULT_NOISE_PCT, UNIFORM_WITHIN_PCT

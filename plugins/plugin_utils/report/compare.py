@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.config import differences, host_configuration
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.config import differences
 from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.consistency import server_offline_checks
-from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.fleet import normalised_records, scenario_label
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.records import RunInput, host_configs, read_run, scenario_label
 from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.honesty import is_measurement
 from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.causes import cause_changes, telemetry_by_host
 from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.format import count
@@ -36,18 +36,21 @@ from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.stats import
 
 
 def compare_runs(
-    current: t.Mapping[str, t.Any],
-    baseline: t.Mapping[str, t.Any],
+    current: t.Mapping[str, t.Any] | RunInput,
+    baseline: t.Mapping[str, t.Any] | RunInput,
     tolerance_pct: float | None = None,
     default_noise_pct: float = DEFAULT_NOISE_PCT,
     confidence: float = CONFIDENCE,
 ) -> dict[str, t.Any]:
-    records_after, records_before = normalised_records(current), normalised_records(baseline)
+    """`current` and `baseline` as results documents, or as read_run() already made them for the report."""
+    current, baseline = read_run(current), read_run(baseline)
+    records_after, records_before = current.records, baseline.records
     measured_after = [r for r in records_after if is_measurement(r)]
     measured_before = [r for r in records_before if is_measurement(r)]
     after, before = _samples(measured_after), _samples(measured_before)
     settings = NoiseSettings(float(default_noise_pct), float(confidence))
-    configs_after, configs_before = _configs(current), _configs(baseline)
+    configs_after = host_configs(records_after, current.hosts_facts)
+    configs_before = host_configs(records_before, baseline.hosts_facts)
     rows, detectable, methods = [], [], []
     for group in sorted({key[1:] for key in set(before) | set(after)}):
         group_before = {k[0]: v for k, v in before.items() if k[1:] == group}
@@ -65,8 +68,8 @@ def compare_runs(
         methods.append(_method(noise, settings, len(tests)))
     regressions = sorted({r["host"] for r in rows if r["regressed"]})
     return {
-        "run_id": current.get("run_id"),
-        "baseline_run_id": baseline.get("run_id"),
+        "run_id": current.run_id,
+        "baseline_run_id": baseline.run_id,
         "tolerance_pct": tolerance_pct,
         "noise": {"measured": any(m[0] for m in methods), "confidence": settings.confidence,
                   "method": "; ".join(dict.fromkeys(m[1] for m in methods)) or "no results to compare"},
@@ -117,19 +120,6 @@ def _samples(measured: list[dict[str, t.Any]]) -> dict[tuple[str, str, str, str]
             key = (record["host"], scenario_label(record), headline["name"], headline["unit"])
             samples.setdefault(key, Sample([])).values.append(float(headline["value"]))
     return samples
-
-
-def _configs(results: t.Mapping[str, t.Any]) -> dict[str, dict[str, t.Any]]:
-    """Each host's configuration from its facts and its last record's run_info, in one pass over
-    the records (one pass per host made a 1,000-host A/B quadratic: a minute of CPU)."""
-    run_infos: dict[str, t.Any] = {}
-    for record in results.get("records") or []:
-        if isinstance(record, t.Mapping) and record.get("run_info"):
-            run_infos[record.get("host")] = record["run_info"]
-    facts = results.get("hosts") or {}
-    return {host: host_configuration((facts.get(host) or {}).get("gpu"), (facts.get(host) or {}).get("fingerprint"),
-                                     run_infos.get(host))
-            for host in set(run_infos) | set(facts)}
 
 
 def _row(key, before: Sample | None, after: Sample | None, test, measured, tolerance_pct, config_after, config_before) -> dict[str, t.Any]:

@@ -8,6 +8,7 @@ import typing as t
 
 from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.compare import compare_runs
 from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.fleet import build_report
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.records import read_run
 from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.fleet_view import SUMMARISE_ABOVE_HOSTS
 from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.format import not_a_number
 from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.honesty import Thresholds
@@ -49,11 +50,14 @@ def report_data(
     settings = NoiseSettings(float(default_noise_pct), float(confidence), float(uniform_within_pct))
     results = with_non_finite_named(results)
     baseline = with_non_finite_named(baseline) if baseline else baseline
-    reference = build_report(baseline, settings, limits)["groups"] if baseline else None
-    report = build_report(results, settings, limits, generated_at, reference)
+    # Each document is read once; the report and the A/B comparison share what was read.
+    current = read_run(results)
+    before = read_run(baseline) if baseline else None
+    reference = build_report(before, settings, limits)["groups"] if before else None
+    report = build_report(current, settings, limits, generated_at, reference)
     report["presentation"] = {"summarise_above_hosts": int(summarise_above_hosts)}
     if baseline:
-        comparison = compare_runs(results, baseline, None if tolerance_pct is None else float(tolerance_pct),
+        comparison = compare_runs(current, before, None if tolerance_pct is None else float(tolerance_pct),
                                   settings.default_pct, settings.confidence)
         report["comparison"] = comparison
         report["verdict"]["regressions"] = comparison["regressions"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.compare import compare_runs
 from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.document import fleet_report
+from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.records import read_run
 from tests.pytest_plugins.report import L01_OFFLINE
 
 _REPEATS = ((0, 0.998), (1, 1.0), (2, 1.002))
@@ -83,3 +84,13 @@ def test_report_with_baseline_carries_the_comparison_and_the_verdict(replay_run,
     assert "## Compared with baseline run before" in rendered["markdown"]
     assert "driver 535.247.01 -> 570.133.07" in rendered["markdown"]
     assert 'id="chart-before-after"' in rendered["html"]
+
+
+def test_the_report_and_the_comparison_share_one_reading_of_each_document(replay_run, results_document, real_gpu_facts):
+    before = _run(replay_run, results_document, "before", {"a": 1.0, "b": 1.0}, "535.247.01", "12.2", real_gpu_facts)
+    after = _run(replay_run, results_document, "after", {"a": 1.3, "b": 1.0}, "570.133.07", "12.8", real_gpu_facts)
+    read_after, read_before = read_run(after), read_run(before)
+
+    assert read_run(read_after) is read_after
+    assert compare_runs(read_after, read_before, tolerance_pct=5) == compare_runs(after, before, tolerance_pct=5)
+    assert _rows(compare_runs(read_after, read_before))["a"]["verdict"] == "better"
