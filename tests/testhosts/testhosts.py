@@ -543,6 +543,28 @@ class Fleet:
         return json.dumps(inventory, indent=2) + "\n"
 
 
+FIRST_SHARED_FLEET = 10  # fleets 0-9 are left to people running testhosts.py by hand
+
+
+def claim_free_fleet(apt_repo: str | os.PathLike | None, count: int, owner: int | None, log=print) -> Fleet:
+    """Bring up a fleet under the first free number from 10 up, clearing fleets whose owner is
+    gone: test sessions and molecule runs share the machine without picking numbers by hand."""
+    for number in range(FIRST_SHARED_FLEET, 100):
+        fleet = Fleet.load(number)
+        if fleet.state_dir.exists() and fleet.abandoned():
+            fleet.down()
+        if fleet.state_dir.exists():
+            continue
+        try:
+            fleet.up(count, apt_repo, log=log, owner=owner)
+        except TestHostsError as error:
+            if "already up" in str(error):
+                continue  # another run took this number a moment ago
+            raise
+        return fleet
+    raise TestHostsError(f"no free fleet number in {FIRST_SHARED_FLEET}-99: `testhosts.py status --fleet N`, then `down`")
+
+
 def stop_pid_file(pid_file: pathlib.Path) -> None:
     with contextlib.suppress(FileNotFoundError, ProcessLookupError, ValueError):
         os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
