@@ -498,8 +498,13 @@ class Fleet:
         shutil.rmtree(self.state_dir, ignore_errors=True)
 
     def reset(self, name: str) -> None:
+        host = self.host(name)
+        if not os.path.ismount(host.root):
+            # Taken down (or being brought up) by another process since this one read the fleet.
+            raise TestHostsError(f"fleet {self.number} host {name}: {host.root} is not mounted: the fleet "
+                                 f"was taken down or is being rebuilt; bring it up again (`up`) before `reset`")
         base = base_rootfs_path(debian_mirror())
-        reset_host(self.host(name), base, self.key.with_suffix(".pub").read_text(), self.repo_url)
+        reset_host(host, base, self.key.with_suffix(".pub").read_text(), self.repo_url)
 
     def status(self) -> list[dict]:
         return [{"host": h.name, "address": h.address, "netns": h.netns,
