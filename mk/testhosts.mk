@@ -25,3 +25,8 @@ test-driver-upgrade: setup-controller setup-system ## rolling driver upgrade on 
 
 bench-testhosts: setup-controller setup-system ## time test hosts: up/ping/reset/reboot/down, --cold debootstrap and repo; into BENCHMARKS.md
 	$(BIN)/python benchmarks/bench_testhosts.py --cold
+
+.PHONY: molecule
+MOLECULE_SCENARIO ?=
+molecule: setup-controller setup-system ## each role's molecule scenario on namespaced test hosts: converge, idempotence, verify (MOLECULE_SCENARIO=nvidia_driver for one; root)
+	$(BIN)/molecule test $(if $(MOLECULE_SCENARIO),-s $(MOLECULE_SCENARIO),--all)

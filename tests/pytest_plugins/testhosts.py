@@ -22,8 +22,6 @@ from tests.testhosts import testhosts as th
 
 REPO = th.REPO
 
-FIRST_SESSION_FLEET = 10  # fleets 0-9 are left to people running testhosts.py by hand
-
 
 class TestFleet:
     """The first `count` hosts of the session's fleet, with the few ways tests talk to them.
@@ -111,21 +109,8 @@ def skip_reason() -> str | None:
 
 
 def claim_fleet(apt_repo: pathlib.Path, count: int) -> th.Fleet:
-    """Bring up a fleet under the first free number, clearing fleets of dead sessions."""
-    for number in range(FIRST_SESSION_FLEET, 100):
-        fleet = th.Fleet.load(number)
-        if fleet.state_dir.exists() and fleet.abandoned():
-            fleet.down()
-        if fleet.state_dir.exists():
-            continue
-        try:
-            fleet.up(count, apt_repo, log=lambda _: None, owner=os.getpid())
-        except th.TestHostsError as error:
-            if "already up" in str(error):
-                continue  # another session took this number a moment ago
-            raise
-        return fleet
-    raise th.TestHostsError("no free fleet number in 10-99: `testhosts.py status --fleet N`, then `down`")
+    """A fleet under the first free number, owned by this process."""
+    return th.claim_free_fleet(apt_repo, count, owner=os.getpid(), log=lambda _: None)
 
 
 @pytest.fixture(scope="session")

@@ -498,8 +498,13 @@ class Fleet:
         shutil.rmtree(self.state_dir, ignore_errors=True)
 
     def reset(self, name: str) -> None:
+        host = self.host(name)
+        if not os.path.ismount(host.root):
+            # Taken down (or being brought up) by another process since this one read the fleet.
+            raise TestHostsError(f"fleet {self.number} host {name}: {host.root} is not mounted: the fleet "
+                                 f"was taken down or is being rebuilt; bring it up again (`up`) before `reset`")
         base = base_rootfs_path(debian_mirror())
-        reset_host(self.host(name), base, self.key.with_suffix(".pub").read_text(), self.repo_url)
+        reset_host(host, base, self.key.with_suffix(".pub").read_text(), self.repo_url)
 
     def status(self) -> list[dict]:
         return [{"host": h.name, "address": h.address, "netns": h.netns,
@@ -541,6 +546,28 @@ class Fleet:
         hosts = {h.name: {"ansible_host": h.address} for h in self.hosts[:count]}
         inventory = {"all": {"children": {"fleetbench_testhosts": {"hosts": hosts, "vars": group_vars}}}}
         return json.dumps(inventory, indent=2) + "\n"
+
+
+FIRST_SHARED_FLEET = 10  # fleets 0-9 are left to people running testhosts.py by hand
+
+
+def claim_free_fleet(apt_repo: str | os.PathLike | None, count: int, owner: int | None, log=print) -> Fleet:
+    """Bring up a fleet under the first free number from 10 up, clearing fleets whose owner is
+    gone: test sessions and molecule runs share the machine without picking numbers by hand."""
+    for number in range(FIRST_SHARED_FLEET, 100):
+        fleet = Fleet.load(number)
+        if fleet.state_dir.exists() and fleet.abandoned():
+            fleet.down()
+        if fleet.state_dir.exists():
+            continue
+        try:
+            fleet.up(count, apt_repo, log=log, owner=owner)
+        except TestHostsError as error:
+            if "already up" in str(error):
+                continue  # another run took this number a moment ago
+            raise
+        return fleet
+    raise TestHostsError(f"no free fleet number in {FIRST_SHARED_FLEET}-99: `testhosts.py status --fleet N`, then `down`")
 
 
 def stop_pid_file(pid_file: pathlib.Path) -> None:

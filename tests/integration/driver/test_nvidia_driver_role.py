@@ -1,8 +1,9 @@
 """fleetbench.llm.nvidia_driver on real Debian test hosts, real apt, stand-in driver packages.
 
-The tests follow one host (node1) through a driver's life: check mode on a fresh host, install
-and pin, a second run, `apt-get upgrade` against the holds, an upgrade without reboot permission,
-a branch change with a reboot. node2 is the control host and the one that refuses to install.
+The install itself (pin, hold, a second run that changes nothing, `apt-get upgrade` against the
+holds) is the molecule scenario extensions/molecule/nvidia_driver. These tests follow one host
+(node1) from that pin through what comes after: check mode, an upgrade without reboot
+permission, a branch change with a reboot. node2 stays fresh for check mode and the refusals.
 Each step builds on the one before, so they run in file order on one fleet.
 """
 from __future__ import annotations
@@ -66,56 +67,24 @@ def transaction(run, host: str) -> list[str]:
 
 
 def test_check_mode_on_a_fresh_host_lists_the_install_and_changes_nothing(fleet, role):
-    run = role("node1", OLD_570, check=True)
+    run = role("node2", OLD_570, check=True)
 
-    assert run.rc == 0, run.failure_messages("node1") or run.stdout[-3000:]
-    assert run.changed("node1") > 0
-    assert "nvidia-driver-570-open none -> 570.124.06-0ubuntu1" in transaction(run, "node1")
-    assert "cuda-toolkit-12-8 none -> 12.8.1-1" in transaction(run, "node1")
-    assert installed_versions(fleet, "node1") == {}
-    assert fleet.ssh("node1", "test -e /etc/apt/preferences.d/fleetbench-nvidia.pref").returncode == 1
+    assert run.rc == 0, run.failure_messages("node2") or run.stdout[-3000:]
+    assert run.changed("node2") > 0
+    assert "nvidia-driver-570-open none -> 570.124.06-0ubuntu1" in transaction(run, "node2")
+    assert "cuda-toolkit-12-8 none -> 12.8.1-1" in transaction(run, "node2")
+    assert installed_versions(fleet, "node2") == {}
+    assert fleet.ssh("node2", "test -e /etc/apt/preferences.d/fleetbench-nvidia.pref").returncode == 1
 
 
-def test_fresh_install_pins_holds_and_loads_the_exact_version(fleet, role):
+@pytest.fixture(scope="module")
+def pinned_node1(fleet, role):
+    """node1 pinned to 570.124.06, as the molecule scenario leaves it (and checks)."""
     run = role("node1", OLD_570)
-
     assert run.rc == 0, run.failure_messages("node1") or run.stdout[-3000:]
-    versions = installed_versions(fleet, "node1")
-    assert {name: versions.get(name) for name in PACKAGES_570} == {
-        **{name: "570.124.06-0ubuntu1" for name in PACKAGES_570[:4]}, "cuda-toolkit-12-8": "12.8.1-1"}
-    assert held(fleet, "node1") == set(PACKAGES_570)
-    preferences = fleet.ssh("node1", "cat /etc/apt/preferences.d/fleetbench-nvidia.pref", check=True).stdout
-    assert "Pin: version 570.124.06*\nPin-Priority: 1001" in preferences
-    assert "Pin: version 12.8*\nPin-Priority: 1001" in preferences
-    blacklist = fleet.ssh("node1", "cat /etc/apt/apt.conf.d/51fleetbench-nvidia-blacklist", check=True).stdout
-    assert '"^(lib)?nvidia-";' in blacklist
-    assert fleet.ssh("node1", "grep -x 'blacklist nouveau' /etc/modprobe.d/fleetbench-blacklist-nouveau.conf").returncode == 0
-    assert "570.124.06" in loaded_module(fleet, "node1")
 
 
-def test_second_run_changes_nothing(role):
-    run = role("node1", OLD_570)
-
-    assert run.rc == 0, run.failure_messages("node1") or run.stdout[-3000:]
-    assert run.changed("node1") == 0
-
-
-def test_apt_get_upgrade_does_not_move_a_held_driver(fleet):
-    # Control: the same old driver installed by hand on node2 does move, so there is an upgrade to refuse.
-    by_hand = " ".join(f"{name}=570.124.06-0ubuntu1" for name in PACKAGES_570[:4])
-    fleet.ssh("node2", f"apt-get update -qq && apt-get install -y -qq {by_hand}", check=True)
-    fleet.ssh("node2", "apt-get upgrade -y -qq", check=True)
-    assert installed_versions(fleet, "node2")["nvidia-driver-570-open"] == "570.133.07-0ubuntu1"
-
-    upgrade = fleet.ssh("node1", "apt-get update -qq && apt-get upgrade -y && apt-get dist-upgrade -y")
-
-    assert upgrade.returncode == 0, upgrade.stderr
-    versions = installed_versions(fleet, "node1")
-    assert versions["nvidia-driver-570-open"] == "570.124.06-0ubuntu1"
-    assert versions["nvidia-utils-570"] == "570.124.06-0ubuntu1"
-
-
-def test_check_mode_on_a_pinned_host_shows_the_upgrade_without_doing_it(fleet, role):
+def test_check_mode_on_a_pinned_host_shows_the_upgrade_without_doing_it(fleet, role, pinned_node1):
     before = fleet.ssh("node1", "cat /etc/apt/preferences.d/fleetbench-nvidia.pref").stdout
 
     run = role("node1", NEW_570, check=True)

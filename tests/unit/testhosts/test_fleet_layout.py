@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
+
 from tests.testhosts import testhosts as th
 
 
@@ -52,3 +54,10 @@ def test_a_fleet_whose_session_is_gone_is_abandoned_and_one_made_by_hand_is_not(
     assert th.Fleet(13, owner=None).abandoned() is False
     assert th.Fleet(13, owner=2**22 + 12345).abandoned() is True  # above pid_max
     assert th.Fleet(13, owner=os.getpid()).abandoned() is False
+
+
+def test_reset_of_a_host_whose_fleet_was_taken_down_names_fleet_host_and_cause(monkeypatch, tmp_path):
+    monkeypatch.setattr(th, "STATE_ROOT", tmp_path)
+    fleet = th.Fleet(42, count=2)  # recorded with two hosts, but nothing is mounted any more
+    with pytest.raises(th.TestHostsError, match=r"fleet 42 host node2: .*/fleet-42/node2/root is not mounted"):
+        fleet.reset("node2")
