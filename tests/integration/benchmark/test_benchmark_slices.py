@@ -30,6 +30,7 @@ def start_job(work: pathlib.Path, name: str, playbook: str, inventories: list, r
     """One AWX job: its own private data dir, the project checkout, extra vars, a host limit."""
     cmdline = " ".join(f"-i {shlex.quote(str(i))}" for i in inventories) + (f" --limit {limit}" if limit else "")
     run = ansible_runner.run if wait else ansible_runner.run_async
+    (work / name).mkdir(parents=True, exist_ok=True)
     return run(private_data_dir=str(work / name), project_dir=str(REPO), playbook=playbook, cmdline=cmdline,
                extravars={"fleetbench_results_dir": str(results), **extravars}, envvars=runner_env(results), quiet=True)
 
