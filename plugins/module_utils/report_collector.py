@@ -161,7 +161,6 @@ class TaskResultCollector:
             written.append(path)
         return written
 
-
     def run_folder(self, output_dir: str, run_id: str) -> str:
         """Where this playbook writes a run's files: the run's folder, or its slice's within it."""
         folder = os.path.join(output_dir, safe_name(run_id))

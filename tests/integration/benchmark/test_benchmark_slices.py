@@ -7,6 +7,7 @@ import json
 import os
 import pathlib
 import shlex
+import sys
 
 import ansible_runner
 import pytest
@@ -18,6 +19,13 @@ pytestmark = [pytest.mark.vllm, pytest.mark.slow, pytest.mark.testhosts]
 
 HOSTS = ["node1", "node2", "node3"]
 RUN_ID = "sliced"
+
+
+def controller_inventory(path: pathlib.Path) -> pathlib.Path:
+    """The report step needs only the controller."""
+    path.write_text(json.dumps({"all": {"hosts": {"localhost": {"ansible_connection": "local",
+                                                               "ansible_python_interpreter": sys.executable}}}}))
+    return path
 
 
 def runner_env(results: pathlib.Path) -> dict:
@@ -123,7 +131,7 @@ def test_the_merged_report_equals_one_job_report_over_the_same_records(runs, tmp
     folder = tmp_path / "single" / RUN_ID
     folder.mkdir(parents=True)
     (folder / "results.json").write_text(json.dumps(same_records))
-    job = start_job(tmp_path, "single-report", "playbooks/report.yml", ["localhost,"], tmp_path / "single",
+    job = start_job(tmp_path, "single-report", "playbooks/report.yml", [controller_inventory(tmp_path / "controller.json")], tmp_path / "single",
                     {"fleetbench_run_id": RUN_ID}, wait=True)
     assert job.status == "successful", job.stdout.read()[-4000:]
     single, sliced = report_json(folder), report_json(runs["results"] / RUN_ID)
@@ -142,7 +150,7 @@ def test_the_report_refuses_a_slice_still_running_and_names_it(runs, tmp_path):
             (target / name).write_text((folder / name).read_text())
     state = run_dir / "slices" / "slice-2" / "state.json"
     state.write_text(json.dumps({**json.loads(state.read_text()), "state": "running"}))
-    job = start_job(tmp_path, "refused", "playbooks/report.yml", ["localhost,"], tmp_path / "copy",
+    job = start_job(tmp_path, "refused", "playbooks/report.yml", [controller_inventory(tmp_path / "controller.json")], tmp_path / "copy",
                     {"fleetbench_run_id": RUN_ID, "fleetbench_slice_count": 3}, wait=True)
     output = job.stdout.read()
     assert job.status == "failed"
