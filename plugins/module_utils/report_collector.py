@@ -133,6 +133,8 @@ class TaskResultCollector:
 
     def run_ids(self) -> list[str]:
         ids = sorted({r["run_id"] for r in self.records.values()})
+        if not ids and self.run_slice:
+            return [self.run_slice["run_id"]]  # a slice reports even when it measured nothing
         return ids or ([self.default_run_id] if self.failures else [])
 
     def document(self, run_id: str) -> dict[str, t.Any]:
