@@ -217,7 +217,7 @@ class CallbackModule(CallbackBase):
 
     def _write_slice_state(self, state):
         run_slice = self._collector.run_slice
-        write_state(os.path.join(self._output_dir, safe_name(run_slice["run_id"])), run_slice, state, utc_now())
+        write_state(self._collector.run_folder(self._output_dir, run_slice["run_id"], whole_run=True), run_slice, state, utc_now())
 
     def _write_junit(self):
         regressed = self._regressed_hosts()

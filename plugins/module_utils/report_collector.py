@@ -163,10 +163,14 @@ class TaskResultCollector:
             written.append(path)
         return written
 
-    def run_folder(self, output_dir: str, run_id: str) -> str:
-        """Where this playbook writes a run's files: the run's folder, or its slice's within it."""
-        folder = os.path.join(output_dir, safe_name(run_id))
-        return slice_dir(folder, safe_name(self.run_slice["name"])) if self.run_slice else folder
+    def run_folder(self, output_dir: str, run_id: str, whole_run: bool = False) -> str:
+        """Where this playbook writes a run's files: the run's folder, or its slice's within it.
+        A slice names its results folder itself: an AWX job gives fleetbench_results_dir as an
+        extra var, which never reaches a callback option."""
+        if not self.run_slice:
+            return os.path.join(output_dir, safe_name(run_id))
+        folder = os.path.join(self.run_slice.get("results_dir") or output_dir, safe_name(run_id))
+        return folder if whole_run else slice_dir(folder, safe_name(self.run_slice["name"]))
 
 
 def safe_name(run_id: str) -> str:
