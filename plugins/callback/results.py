@@ -95,7 +95,6 @@ from ansible.plugins.callback import CallbackBase
 from ansible_collections.fleetbench.llm.plugins.module_utils.atomic_file import write_atomically
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_collector import (
     TaskResultCollector,
-    safe_name,
     utc_now,
 )
 from ansible_collections.fleetbench.llm.plugins.module_utils.report_console import record_line, summary_table
