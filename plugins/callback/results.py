@@ -17,6 +17,9 @@ description:
   - Writes C(<output_dir>/<run_id>/results.json) after every new record, atomically, so a
     failure later in the playbook or inside this callback never loses a result already written;
     and a JUnit XML file with one test case per host x scenario x mode x repeat.
+  - When the playbook is one slice of a run (the C(fleetbench_run_slice) fact that C(benchmark.yml) sets),
+    writes under C(<run_id>/slices/<slice>/) instead, in the results folder the slice names, with a
+    C(state.json) that says running from the fact on and finished once its files are written.
   - An aggregate callback, so it runs beside any stdout callback, AWX's included, once listed
     in C(callbacks_enabled).
 requirements:
