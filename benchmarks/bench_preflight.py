@@ -24,7 +24,7 @@ sys.path[:0] = [str(REPO / "collections"), str(REPO)]
 
 from benchmarks import machine, sections  # noqa: E402
 
-from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.drift import drift_report  # noqa: E402
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.drift import drift_report  # noqa: E402
 from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.record import new_gpu  # noqa: E402
 from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.smi_xml import parse_smi_xml  # noqa: E402
 from tests.pytest_plugins.gpu import STANDIN, write_loaded_module  # noqa: E402

@@ -3,7 +3,7 @@
 
 test-gpu: setup-controller ## gpu_facts + drift gate tests: every nvidia-smi corpus file, stand-in nvidia-smi, ansible-playbook runs (3-6 min on 2 shared cores)
 	$(BIN)/pytest -m "not testhosts and not gpu_install" tests/unit/plugins/module_utils/gpu \
-	  tests/unit/plugins/plugin_utils/report/test_drift.py tests/unit/standin tests/integration/gpu_facts tests/integration/preflight
+	  tests/unit/plugins/module_utils/gpu/test_drift.py tests/unit/standin tests/integration/gpu_facts tests/integration/preflight
 
 test-gpu-testhosts: setup-controller ## drift gate over SSH on namespaced Debian hosts with stand-in driver packages (root)
 	$(BIN)/pytest -m testhosts tests/integration/preflight

@@ -17,6 +17,9 @@ description:
   - Writes C(<output_dir>/<run_id>/results.json) after every new record, atomically, so a
     failure later in the playbook or inside this callback never loses a result already written;
     and a JUnit XML file with one test case per host x scenario x mode x repeat.
+  - When the playbook is one slice of a run (the C(fleetbench_run_slice) fact that C(benchmark.yml) sets),
+    writes under C(<run_id>/slices/<slice>/) instead, in the results folder the slice names, with a
+    C(state.json) that says running from the fact on and finished once its files are written.
   - An aggregate callback, so it runs beside any stdout callback, AWX's included, once listed
     in C(callbacks_enabled).
 requirements:
@@ -89,11 +92,11 @@ from ansible.plugins.callback import CallbackBase
 from ansible_collections.fleetbench.llm.plugins.module_utils.atomic_file import write_atomically
 from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.collector import (
     TaskResultCollector,
-    safe_name,
     utc_now,
 )
 from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.console import record_line, summary_table
 from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.junit import junit_report
+from ansible_collections.fleetbench.llm.plugins.module_utils.run_slices import FINISHED, RUNNING, write_state
 
 
 def _never_raises(hook):
@@ -175,12 +178,15 @@ class CallbackModule(CallbackBase):
     def v2_playbook_on_stats(self, stats):
         self._collector.finished_at = utc_now()
         records = list(self._collector.records.values())
-        if not records:
+        if not records and not self._collector.run_slice:
             return  # not a benchmark playbook: nothing to write
         # Each step on its own: a bad baseline file must not cost the table or results.json.
         self._step("writing results.json", self._write_json)
         if "junit" in self._formats:
             self._step("writing the JUnit file", self._write_junit)
+        if self._collector.run_slice:
+            # Last, after the slice's files: the report step merges only finished slices.
+            self._step("marking the slice finished", lambda: self._write_slice_state(FINISHED))
         self._display.banner("FLEETBENCH RESULTS")
         self._step("printing the table", lambda: self._display.display(summary_table(records)))
 
@@ -192,7 +198,10 @@ class CallbackModule(CallbackBase):
 
     def _take(self, result):
         finished = dict(self._collector.run_finished_at)
+        had_slice = self._collector.run_slice
         records = self._collector.add_task_result(result._host.get_name(), result._result)
+        if self._collector.run_slice and not had_slice:
+            self._write_slice_state(RUNNING)
         if records or self._collector.run_finished_at != finished:
             self._write_json()  # before printing: a record that cannot be printed is still kept
         for record in records:
@@ -202,10 +211,14 @@ class CallbackModule(CallbackBase):
         if "json" in self._formats:
             self._collector.write(self._output_dir)
 
+    def _write_slice_state(self, state):
+        run_slice = self._collector.run_slice
+        write_state(self._collector.run_folder(self._output_dir, run_slice["run_id"], whole_run=True), run_slice, state, utc_now())
+
     def _write_junit(self):
         regressed = self._regressed_hosts()
         for run_id in self._collector.run_ids():
-            path = os.path.join(self._output_dir, safe_name(run_id), "results.junit.xml")
+            path = os.path.join(self._collector.run_folder(self._output_dir, run_id), "results.junit.xml")
             write_atomically(path, junit_report(self._collector.document(run_id), regressed))
 
     def _regressed_hosts(self):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.drift import (
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.drift import (
     DriftError,
     drift_report,
     facts_from_results,

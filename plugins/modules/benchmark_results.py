@@ -25,6 +25,11 @@ options:
     description: Controller results folder; the file goes to C(<results_dir>/<run_id>/benchmark.json).
     type: path
     required: true
+  slice:
+    description:
+      - Name of the slice when the run is split into slices (C(fleetbench_run_slice)); the file then goes to
+        C(<results_dir>/<run_id>/slices/<slice>/benchmark.json), apart from every other slice's.
+    type: str
   fleet_mode:
     description: C(per_host) or C(fleet) (adds C(fleet_totals)).
     type: str
@@ -126,6 +131,7 @@ fleet_totals:
 """
 
 import datetime
+import os
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -135,6 +141,7 @@ from ansible_collections.fleetbench.llm.plugins.module_utils.harness.benchmark_s
     write_summary,
 )
 from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import ResultRecordError
+from ansible_collections.fleetbench.llm.plugins.module_utils.run_slices import slice_dir
 
 
 def main() -> None:
@@ -142,6 +149,7 @@ def main() -> None:
         argument_spec=dict(
             run_id=dict(type="str", required=True),
             results_dir=dict(type="path", required=True),
+            slice=dict(type="str"),
             fleet_mode=dict(type="str", default="per_host", choices=["per_host", "fleet"]),
             hosts=dict(type="list", elements="str", required=True),
             records=dict(type="list", elements="dict", default=[]),
@@ -158,11 +166,13 @@ def main() -> None:
     except ResultRecordError as exc:
         module.fail_json(msg=str(exc))
     summary["finished_at"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    run_dir = os.path.join(p["results_dir"], p["run_id"])
+    folder = slice_dir(run_dir, p["slice"]) if p["slice"] else run_dir
     if module.check_mode:
-        path = f"{p['results_dir']}/{p['run_id']}/{RESULTS_FILE}"
+        path = os.path.join(folder, RESULTS_FILE)
     else:
         try:
-            path = write_summary(p["results_dir"], p["run_id"], summary)
+            path = write_summary(folder, summary)
         except OSError as exc:
             module.fail_json(msg=f"cannot write the summary under {p['results_dir']}: {exc.strerror}")
     summary.pop("records")

@@ -88,8 +88,8 @@ def _measured_together(records: t.Iterable[ResultRecord]) -> dict[str, t.Any]:
     return {key: window[key] for key in ("fleet_wide", "overlap_s", "overlap_pct", "verdict")}
 
 
-def write_summary(results_dir: str, run_id: str, summary: dict) -> str:
-    path = os.path.join(results_dir, run_id, RESULTS_FILE)
+def write_summary(folder: str, summary: dict) -> str:
+    path = os.path.join(folder, RESULTS_FILE)
     write_atomically(path, json.dumps(summary, indent=2, sort_keys=True) + "\n")
     return path
 

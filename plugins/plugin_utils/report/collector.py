@@ -16,6 +16,7 @@ import os
 import typing as t
 
 from ansible_collections.fleetbench.llm.plugins.module_utils.atomic_file import write_atomically
+from ansible_collections.fleetbench.llm.plugins.module_utils.run_slices import slice_dir
 
 RESULTS_SCHEMA_VERSION = 1
 GPU_FACTS_KEY = "fleetbench_gpu"
@@ -26,6 +27,7 @@ RUN_FAILURES_FACT = "fleetbench_run_failures"
 HOST_FAILURE_FACT = "fleetbench_host_failure"
 RUN_ID_FACT = "fleetbench_run_id"
 RUN_FINISHED_FACT = "fleetbench_run_finished"
+RUN_SLICE_FACT = "fleetbench_run_slice"
 
 
 def utc_now() -> str:
@@ -58,12 +60,16 @@ class TaskResultCollector:
         self.current_run_id: str | None = None
         self._run_facts: dict[str, dict[str, t.Any]] = {}
         self.run_finished_at: dict[str, str] = {}
+        # Set when this playbook is one slice of a run: its files go to the slice's own folder.
+        self.run_slice: dict[str, t.Any] | None = None
 
     def add_task_result(self, host: str, task_result: t.Mapping[str, t.Any]) -> list[dict[str, t.Any]]:
         """Take what the hand-off defines from one task result; return the records that are new or changed."""
         facts = task_result.get("ansible_facts") or {}
         if isinstance(facts.get(RUN_ID_FACT), str) and facts[RUN_ID_FACT]:
             self._start_run(facts[RUN_ID_FACT])
+        if isinstance(facts.get(RUN_SLICE_FACT), t.Mapping) and facts[RUN_SLICE_FACT].get("name"):
+            self.run_slice = dict(facts[RUN_SLICE_FACT])
         self._take_facts(host, facts)
         self._take_finished(facts.get(RUN_FINISHED_FACT))
         candidates = []
@@ -127,6 +133,8 @@ class TaskResultCollector:
 
     def run_ids(self) -> list[str]:
         ids = sorted({r["run_id"] for r in self.records.values()})
+        if not ids and self.run_slice:
+            return [self.run_slice["run_id"]]  # a slice reports even when it measured nothing
         return ids or ([self.default_run_id] if self.failures else [])
 
     def document(self, run_id: str) -> dict[str, t.Any]:
@@ -150,10 +158,19 @@ class TaskResultCollector:
         """Write results.json for every run_id seen; return the paths written."""
         written = []
         for run_id in self.run_ids():
-            path = os.path.join(output_dir, safe_name(run_id), "results.json")
+            path = os.path.join(self.run_folder(output_dir, run_id), "results.json")
             write_atomically(path, json.dumps(self.document(run_id), indent=2, sort_keys=True, default=str) + "\n")
             written.append(path)
         return written
+
+    def run_folder(self, output_dir: str, run_id: str, whole_run: bool = False) -> str:
+        """Where this playbook writes a run's files: the run's folder, or its slice's within it.
+        A slice names its results folder itself: an AWX job gives fleetbench_results_dir as an
+        extra var, which never reaches a callback option."""
+        if not self.run_slice:
+            return os.path.join(output_dir, safe_name(run_id))
+        folder = os.path.join(self.run_slice.get("results_dir") or output_dir, safe_name(run_id))
+        return folder if whole_run else slice_dir(folder, safe_name(self.run_slice["name"]))
 
 
 def safe_name(run_id: str) -> str:

@@ -57,3 +57,27 @@ def test_ansible_builder_makes_a_build_context_with_the_pinned_requirements(tmp_
     assert "ansible-runner==" in requirements and "jsonschema==" in requirements
     assert "openssh-client" in (tmp_path / "ctx" / "_build" / "bindep.txt").read_text()
     assert "quay.io/ansible/awx-ee:24.6.1" in (tmp_path / "ctx" / "Dockerfile").read_text()
+
+
+def sliced_export() -> dict:
+    return json.loads((REPO / "awx" / "fleetbench-sliced.json").read_text())
+
+
+def test_the_sliced_template_marks_its_jobs_as_slices_of_the_same_count():
+    (sliced,) = [t for t in sliced_export()["job_templates"] if t["playbook"] == "benchmark.yml"]
+    assert sliced["job_slice_count"] > 1
+    assert yaml.safe_load(sliced["extra_vars"])["fleetbench_slice_count"] == sliced["job_slice_count"]
+    assert sliced["related"]["instance_groups"] and sliced["related"]["survey_spec"] == json.loads(
+        (REPO / "awx" / "survey_spec.json").read_text())
+
+
+def test_the_workflow_runs_the_report_after_the_slices_on_the_same_results_folder():
+    export = sliced_export()
+    templates = {t["name"]: t for t in export["job_templates"]}
+    (workflow,) = export["workflow_job_templates"]
+    nodes = {n["identifier"]: n for n in workflow["related"]["workflow_nodes"]}
+    assert templates[nodes["slices"]["unified_job_template"]["name"]]["playbook"] == "benchmark.yml"
+    assert templates[nodes["report"]["unified_job_template"]["name"]]["playbook"] == "playbooks/report.yml"
+    assert [n["identifier"] for n in nodes["slices"]["related"]["always_nodes"]] == ["report"]
+    folders = {yaml.safe_load(t["extra_vars"])["fleetbench_results_dir"] for t in templates.values()}
+    assert len(folders) == 1 and all((REPO / t["playbook"]).is_file() for t in templates.values())

@@ -76,8 +76,8 @@ def test_per_host_mode_has_no_fleet_totals_and_fleet_mode_has():
     assert summarize("r1", "fleet", ["n1"], [record("n1", 1.0)], [], [], ["n1"])["fleet_totals"]
 
 
-def test_summary_is_written_under_the_run_id(tmp_path):
-    path = write_summary(str(tmp_path), "r1", {"run_id": "r1"})
+def test_summary_is_written_into_the_folder_given(tmp_path):
+    path = write_summary(str(tmp_path / "r1"), {"run_id": "r1"})
     assert path == str(tmp_path / "r1" / "benchmark.json")
     assert json.loads((tmp_path / "r1" / "benchmark.json").read_text()) == {"run_id": "r1"}
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.drift import (
+from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.drift import (
     DriftError,
     drift_report,
     facts_from_results,
