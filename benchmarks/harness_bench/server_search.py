@@ -76,18 +76,16 @@ def search_server(setup: Setup, counter: RunCounter, contender: str, start_qps: 
     if not start_qps:
         return ServerSearch(contender, None, None, [], unavailable="no Offline throughput to start the search from")
 
-    def run(target_qps: float, min_queries: int, max_duration_ms: int = 0) -> RunResult:
-        return run_server(setup, counter, contender, target_qps, min_queries, announce, max_duration_ms)
-
     def probe(target_qps: float) -> Probe:
-        result = run(target_qps, PROBE_MIN_QUERIES, probe_max_duration_ms(target_qps))
+        result = run_server(setup, counter, contender, target_qps, PROBE_MIN_QUERIES, announce,
+                            probe_max_duration_ms(target_qps))
         return Probe(target_qps, probe_passed(result), result)
 
     search = find_max_passing_qps(probe, start_qps, max_probes=max_probes)
     report = ServerSearch(contender, start_qps, search, [])
     target = search.best_qps
     for _ in range(CONFIRM_ATTEMPTS if target else 0):
-        result = run(target, CONFIRM_MIN_QUERIES)
+        result = run_server(setup, counter, contender, target, CONFIRM_MIN_QUERIES, announce)
         report.confirmations.append(result)
         if result.ok and result.outcome.valid:
             break

@@ -56,3 +56,15 @@ def test_a_failed_cache_run_says_so_and_claims_no_change():
     effect = CacheEffect(REFERENCE, "Offline", None, 500.0, failed)
     assert effect.change is None
     assert "failed (timed out after 1800 s)" in cache_table([effect])[2]
+
+
+def test_a_server_run_that_loaded_fewer_samples_than_its_queries_is_marked():
+    from benchmarks.harness_bench.benchmarks_md import server_table
+    from benchmarks.harness_bench.qps_search import Probe, SearchResult
+
+    distinct = server_run(HARNESS, 30, 4000.0, 660)  # 30 QPS x 20 s = 600 queries, 660 samples
+    repeating = server_run(HARNESS, 300, 9000.0, 4096)  # 6,000 queries over 4,096 samples
+    search = SearchResult(30.0, 300.0, [Probe(30.0, True, distinct), Probe(300.0, False, repeating)])
+    row = server_table({HARNESS: ServerSearch(HARNESS, 30.0, search, [distinct])})[2]
+    assert "30 (pass, 4,000)" in row
+    assert "300 (fail, 9,000; prompts repeat)" in row
