@@ -44,4 +44,3 @@ def measure_cache_effect(setup: Setup, counter: RunCounter, offline: OfflineComp
         on = run_server(cached, counter, contender, float(best.settings["target_qps"]), CONFIRM_MIN_QUERIES, announce)
         effects.append(CacheEffect(contender, "Server", best, best.tokens_per_second, on))
     return effects
-
