@@ -17,17 +17,20 @@ import time
 
 from benchmarks import machine
 from benchmarks.harness_bench import benchmarks_md
+from benchmarks.harness_bench.cache_effect import measure_cache_effect
 from benchmarks.harness_bench.contenders import HARNESS, REFERENCE, RunCounter, RunResult, Setup
 from benchmarks.harness_bench.offline_rounds import compare_offline
-from benchmarks.harness_bench.server_search import (CONFIRM_ATTEMPTS, CONFIRM_MIN_QUERIES, PROBE_DURATION_CAP,
-                                                    PROBE_MIN_DURATION_MS, SAMPLES, search_server)
+from benchmarks.harness_bench.server_search import (CONFIRM_ATTEMPTS, CONFIRM_MIN_QUERIES, DISTINCT_MARGIN,
+                                                    PROBE_DURATION_CAP, PROBE_MIN_DURATION_MS, search_server)
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 PREPARE_REFERENCE = REPO / "benchmarks" / "prepare_reference.sh"
 # Server searches start well below the Offline rate and double: probes under the limit are cheap,
 # overloaded ones drain at the contender's own pace.
 SERVER_START_DIVISOR = 8
-HARNESS_ENGINE_ARGS = {"disable_log_stats": True}  # fleetbench_harness.engine_args.DEFAULT_ENGINE_ARGS
+# fleetbench_harness.engine_args.DEFAULT_ENGINE_ARGS; every contender also gets the prefix cache
+# setting explicitly (Setup.prefix_cache), the reference through prepare_reference.sh's patch.
+HARNESS_ENGINE_ARGS = {"disable_log_stats": True, "enable_prefix_caching": False}
 
 
 class BenchError(Exception):
@@ -38,8 +41,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3, help="Offline rounds (each runs all three)")
     parser.add_argument("--offline-samples", type=int, default=1024)
+    parser.add_argument("--dataset-samples", type=int, default=4096,
+                        help="samples made, so Server runs can issue each prompt once (at least --offline-samples)")
     parser.add_argument("--server-max-probes", type=int, default=5, help="probes per Server search")
     parser.add_argument("--skip-server", action="store_true")
+    parser.add_argument("--skip-cache-runs", action="store_true", help="no runs with the prefix cache on")
     parser.add_argument("--kv-cache-gib", type=int, default=4, help="VLLM_CPU_KVCACHE_SPACE unless already set")
     parser.add_argument("--work-dir", type=pathlib.Path, default=REPO / ".cache" / "bench-harness")
     parser.add_argument("--benchmarks-md", type=pathlib.Path, default=REPO / "BENCHMARKS.md")
@@ -64,44 +70,50 @@ def run(args: argparse.Namespace) -> int:
     if not args.vllm_python.exists():
         raise BenchError(f"no vLLM venv python at {args.vllm_python}: run `make setup-harness`")
     harness_src = REPO / "harness" / "src"
-    model, dataset = make_workload(args.vllm_python, harness_src, args.work_dir, args.offline_samples)
-    reference_dir, reference_text = prepare_reference(args.vllm_python)
+    dataset_samples = max(args.dataset_samples, args.offline_samples)
+    model, dataset = make_workload(args.vllm_python, harness_src, args.work_dir, dataset_samples)
+    reference_dir, reference_text = prepare_reference(args.vllm_python, args.work_dir)
     runs_dir = args.work_dir / "runs" / started_at.replace(" ", "T").replace(":", "")
-    setup = Setup(args.vllm_python, harness_src, reference_dir, model, dataset, runs_dir, dict(HARNESS_ENGINE_ARGS))
+    setup = Setup(args.vllm_python, harness_src, reference_dir, model, dataset, runs_dir, dict(HARNESS_ENGINE_ARGS),
+                  dataset_samples)
     runs_dir.mkdir(parents=True, exist_ok=True)
     counter = RunCounter()
 
     context = {
         "command": "make bench-harness", "started": started_at, "rounds": args.rounds,
         "machine": machine.describe_machine(), "versions": machine.harness_versions(args.vllm_python, harness_src),
-        "reference": reference_text, "workload": workload_text(model, dataset, setup),
-        "server_method": server_method_text(args.server_max_probes),
+        "reference": reference_text, "workload": workload_text(model, dataset, setup, args.offline_samples),
+        "server_method": server_method_text(args.server_max_probes, dataset_samples),
     }
 
-    def publish(offline, server: dict, finished: bool) -> str:
+    def publish(offline, server: dict, finished: bool, cache=None) -> str:
         """Written after each phase, so a run stopped early still leaves what it measured, labelled."""
         context["minutes"] = (time.monotonic() - started) / 60
         context["notes"] = [] if finished else [
             f"**Partial**: written after {context['minutes']:.0f} min, before the run finished; rows without "
             "numbers were not measured yet."]
         section = benchmarks_md.render_section(context, offline, server,
-                                               benchmarks_md.reference_patches(PREPARE_REFERENCE))
+                                               benchmarks_md.reference_patches(PREPARE_REFERENCE), cache)
         benchmarks_md.write_section(args.benchmarks_md, section)
         raw = {"context": context, "offline": dataclasses.asdict(offline),
-               "server": {name: dataclasses.asdict(search) for name, search in server.items()}}
+               "server": {name: dataclasses.asdict(search) for name, search in server.items()},
+               "cache_on": [dataclasses.asdict(run) for run in (cache or [])]}
         (runs_dir / "results.json").write_text(json.dumps(raw, indent=2, default=str), encoding="utf-8")
         return section
 
     offline = compare_offline(setup, counter, args.offline_samples, args.rounds, announce)
     server: dict = {}
-    publish(offline, server, finished=args.skip_server)
+    publish(offline, server, finished=args.skip_server and args.skip_cache_runs)
     if not args.skip_server:
         for contender in (HARNESS, REFERENCE):
             samples_per_s = [r.outcome.samples_per_second for r in offline.runs
                              if r.contender == contender and r.ok]
             start = round(statistics.median(samples_per_s) / SERVER_START_DIVISOR, 2) if samples_per_s else None
             server[contender] = search_server(setup, counter, contender, start, args.server_max_probes, announce)
-            publish(offline, server, finished=contender == REFERENCE)
+            publish(offline, server, finished=contender == REFERENCE and args.skip_cache_runs)
+    if not args.skip_cache_runs:
+        cache = measure_cache_effect(setup, counter, offline, server, announce)
+        publish(offline, server, finished=True, cache=cache)
     print(f"bench-harness: section written to {args.benchmarks_md}; runs kept in {runs_dir}")
     return 0
 
@@ -126,40 +138,46 @@ def make_workload(vllm_python: pathlib.Path, harness_src: pathlib.Path, work_dir
     return model, dataset
 
 
-def prepare_reference(vllm_python: pathlib.Path) -> tuple[pathlib.Path | None, str]:
-    env = {**os.environ, "FLEETBENCH_VLLM_PYTHON": str(vllm_python)}
+def prepare_reference(vllm_python: pathlib.Path, work_dir: pathlib.Path) -> tuple[pathlib.Path | None, str]:
+    reference_dir = work_dir / "mlcommons-ref"
+    env = {"FLEETBENCH_REFERENCE_DIR": str(reference_dir), **os.environ, "FLEETBENCH_VLLM_PYTHON": str(vllm_python)}
     completed = subprocess.run(["bash", str(PREPARE_REFERENCE)], env=env, capture_output=True, text=True,
                                check=False)
     said = (completed.stdout.strip().splitlines() or ["no output"])[-1]
     if completed.returncode != 0:
         last = (completed.stderr.strip().splitlines() or [said])[-1]
         return None, f"not available ({last})"
-    if not said.startswith("reference ready"):
+    if not said.startswith("reference ready: "):
         return None, said
-    reference_dir = REPO / ".cache" / "mlcommons-ref"
+    reference_dir = pathlib.Path(said.removeprefix("reference ready: ").split(" (", 1)[0])
     commit = (reference_dir / "REFERENCE_COMMIT").read_text().strip()
     return reference_dir, f"mlcommons/inference `{commit[:12]}` language/llama3.1-8b, patched as listed below"
 
 
-def workload_text(model: pathlib.Path, dataset: pathlib.Path, setup: Setup) -> str:
+def workload_text(model: pathlib.Path, dataset: pathlib.Path, setup: Setup, offline_samples: int) -> str:
     records = json.loads(dataset.read_text(encoding="utf-8"))
     lengths = [len(r["tok_input"]) for r in records]
     config = json.loads((model / "config.json").read_text(encoding="utf-8"))
     return (f"`fleetbench-harness make-tiny-model` (random-weights Llama, {config.get('num_hidden_layers')} layers, "
             f"hidden {config.get('hidden_size')}, vocab {config.get('vocab_size')}, bf16) and `make-dataset` "
             f"({len(records)} samples, {min(lengths)}-{max(lengths)} input tokens, "
-            f"mean {sum(lengths) / len(lengths):.0f}); "
+            f"mean {sum(lengths) / len(lengths):.0f}; Offline runs take the first {offline_samples}); "
             f"prompts as token ids; greedy, at most 128 new tokens; VLLM_CPU_KVCACHE_SPACE="
             f"{os.environ['VLLM_CPU_KVCACHE_SPACE']} GiB; engine arguments {json.dumps(setup.engine_args)} "
-            "(the harness's defaults) for both the harness and LLM.generate, the reference's own for it. "
+            "(the harness's defaults) for both the harness and LLM.generate; the reference keeps its own other "
+            "settings and is given the same enable_prefix_caching (patch 6 below). Every run in the tables has "
+            "the prefix cache off; the runs with it on are in their own table. "
             "LLM.generate's tokens/s is its generate() call after a two-prompt warm-up (the harness warms up the "
             "same way); the harness and the reference report LoadGen's result_tokens_per_second.")
 
 
-def server_method_text(max_probes: int) -> str:
-    return (f"Each probe is a LoadGen Server run of {PROBE_MIN_DURATION_MS // 1000} s at least ({SAMPLES} samples "
-            f"loaded, cut at {PROBE_DURATION_CAP}x the scheduled length); it passes when LoadGen reports the p99 "
-            "TTFT and "
+def server_method_text(max_probes: int, dataset_samples: int) -> str:
+    return (f"Each probe is a LoadGen Server run of {PROBE_MIN_DURATION_MS // 1000} s at least (cut at "
+            f"{PROBE_DURATION_CAP}x the scheduled length). Each run loads {DISTINCT_MARGIN:g}x as many distinct "
+            "samples as it is scheduled to issue queries, so no prompt is issued twice within a run (LoadGen's "
+            "equal-issue mode issues each loaded sample once), except where a run is marked 'prompts repeat' "
+            f"(the {dataset_samples}-sample dataset was too small for it). A probe passes when LoadGen reports the "
+            "p99 TTFT and "
             f"TPOT limits met. The search starts at 1/{SERVER_START_DIVISOR} of the contender's median Offline "
             "samples/s, doubles or halves to bracket the limit, then bisects "
             f"(geometric mean) to within 10%, at most {max_probes} probes. Short probes never have enough "

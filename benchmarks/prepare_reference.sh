@@ -99,9 +99,18 @@ patch_ref dataset.py unused-datasets-import \
   's/^from datasets import load_dataset, load_from_disk$/# fleetbench: unused import of `datasets` removed/' \
   'unused import of `datasets` removed'
 
+# 6. Both engines start with vLLM's defaults, which cache prefixes across queries (forbidden by
+#    the MLPerf rules): take the setting from FLEETBENCH_PREFIX_CACHING (1 on, else off) as the
+#    harness and LLM.generate are given it.
+patch_ref SUT_VLLM.py prefix-caching-setting \
+  's/tensor_parallel_size=self\.tensor_parallel_size/&, enable_prefix_caching=os.environ.get("FLEETBENCH_PREFIX_CACHING") == "1"/' \
+  'enable_prefix_caching=os.environ.get("FLEETBENCH_PREFIX_CACHING") == "1"'
+engines_set="$(grep -c 'enable_prefix_caching=os.environ' "$dest/SUT_VLLM.py")"
+[[ "$engines_set" == 2 ]] || { echo "reference patch 'prefix-caching-setting' reached $engines_set of the 2 engines in SUT_VLLM.py at $commit: upstream changed" >&2; exit 1; }
+
 # The reference reads its dataset with pandas, which the vLLM venv does not carry: install its
 # pinned extras beside the copy (numpy and six come from the venv, hence --no-deps).
 "$vllm_python" -m pip install -q --disable-pip-version-check --no-deps --target "$dest/deps" \
   -r "$repo_root/benchmarks/requirements-reference.txt"
 
-echo "reference ready: $dest (mlcommons/inference $commit, 5 patches)"
+echo "reference ready: $dest (mlcommons/inference $commit, 6 patches)"

@@ -27,7 +27,13 @@ class Setup:
     dataset: pathlib.Path
     work_dir: pathlib.Path
     engine_args: dict  # the harness's engine arguments, given to LLM() unchanged
+    dataset_samples: int = 0  # how many samples the dataset file holds
+    prefix_cache: bool = False  # vLLM's prefix cache, set alike for all three contenders
     timeout_s: int = 1800
+
+    def cache_args(self) -> dict:
+        """The engine arguments with the prefix cache set explicitly, as every contender gets it."""
+        return {**self.engine_args, "enable_prefix_caching": self.prefix_cache}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,7 +62,8 @@ class RunCounter:
     def next_dir(self, setup: Setup, contender: str, scenario: str) -> pathlib.Path:
         self.count += 1
         slug = contender.split()[-1].replace(".", "_").lower()
-        path = setup.work_dir / f"{self.count:03d}-{slug}-{scenario.lower()}"
+        cache = "-cache-on" if setup.prefix_cache else ""
+        path = setup.work_dir / f"{self.count:03d}-{slug}-{scenario.lower()}{cache}"
         path.mkdir(parents=True, exist_ok=True)
         return path
 
@@ -65,8 +72,8 @@ def run_plain(setup: Setup, out: pathlib.Path, samples: int) -> RunResult:
     result_file = out / "plain_generate.json"
     command = [str(setup.vllm_python), str(PLAIN_SCRIPT), "--model", str(setup.model),
                "--dataset", str(setup.dataset), "--samples", str(samples),
-               "--engine-args", json.dumps(setup.engine_args), "--result", str(result_file)]
-    settings = {"samples": samples, "engine_args": setup.engine_args}
+               "--engine-args", json.dumps(setup.cache_args()), "--result", str(result_file)]
+    settings = {"samples": samples, "engine_args": setup.cache_args(), "prefix_cache": setup.prefix_cache}
 
     def read(_returncode: int) -> tuple[float, None]:
         return float(json.loads(result_file.read_text())["tokens_per_second"]), None
@@ -77,17 +84,18 @@ def run_harness(setup: Setup, out: pathlib.Path, scenario: str, samples: int,
                 loadgen: dict[str, str]) -> RunResult:
     command = [str(setup.vllm_python), "-m", "fleetbench_harness", "run", "--scenario", scenario,
                "--mode", "performance", "--model", str(setup.model), "--dataset", str(setup.dataset),
-               "--output", str(out), "--profile", "quick", "--total-sample-count", str(samples)]
+               "--output", str(out), "--profile", "quick", "--total-sample-count", str(samples),
+               "--engine-arg", f"enable_prefix_caching={json.dumps(setup.prefix_cache)}"]
     for key, value in loadgen.items():
         command += ["--loadgen-setting", f"{key}={value}"]
     env = {"PYTHONPATH": _prepend(str(setup.harness_src), os.environ.get("PYTHONPATH"))}
-    settings = {"samples": samples, **loadgen}
+    settings = {"samples": samples, "prefix_cache": setup.prefix_cache, **loadgen}
     return _run(HARNESS, scenario, settings, command, out, setup, _loadgen_reader(out), env=env)
 
 
 def run_reference(setup: Setup, out: pathlib.Path, scenario: str, samples: int,
                   loadgen: dict[str, str]) -> RunResult:
-    settings = {"samples": samples, **loadgen}
+    settings = {"samples": samples, "prefix_cache": setup.prefix_cache, **loadgen}
     if setup.reference_dir is None:
         return RunResult(REFERENCE, scenario, settings, None, None, "reference not available", 0.0,
                          os.getloadavg()[0], str(out))
@@ -98,7 +106,9 @@ def run_reference(setup: Setup, out: pathlib.Path, scenario: str, samples: int,
                "--model-path", str(setup.model.resolve()), "--dataset-path", str(setup.dataset.resolve()),
                "--user-conf", str(user_conf.resolve()), "--total-sample-count", str(samples),
                "--output-log-dir", str(out.resolve()), *REFERENCE_ARGS]
-    env = {"PYTHONPATH": _prepend(str(setup.reference_dir / "deps"), os.environ.get("PYTHONPATH"))}
+    # prepare_reference.sh patched both of its engines to read the prefix cache setting from here.
+    env = {"PYTHONPATH": _prepend(str(setup.reference_dir / "deps"), os.environ.get("PYTHONPATH")),
+           "FLEETBENCH_PREFIX_CACHING": "1" if setup.prefix_cache else "0"}
     return _run(REFERENCE, scenario, settings, command, out, setup, _loadgen_reader(out), env=env,
                 cwd=setup.reference_dir)
 

@@ -50,16 +50,22 @@ def compare_offline(setup: Setup, counter: RunCounter, samples: int, rounds: int
     comparison = OfflineComparison(samples, loadgen, [])
     for _ in range(rounds):
         for contender in (PLAIN, HARNESS, REFERENCE):
-            out = counter.next_dir(setup, contender, "Offline")
-            if contender == PLAIN:
-                result = run_plain(setup, out, samples)
-            elif contender == HARNESS:
-                result = run_harness(setup, out, "Offline", samples, loadgen)
-            else:
-                result = run_reference(setup, out, "Offline", samples, loadgen)
-            comparison.runs.append(result)
-            announce(result)
+            comparison.runs.append(run_offline(setup, counter, contender, samples, announce))
     return comparison
+
+
+def run_offline(setup: Setup, counter: RunCounter, contender: str, samples: int,
+                announce: Callable[[RunResult], None]) -> RunResult:
+    """One Offline run of one contender over the first `samples` samples, each issued once."""
+    out = counter.next_dir(setup, contender, "Offline")
+    if contender == PLAIN:
+        result = run_plain(setup, out, samples)
+    elif contender == HARNESS:
+        result = run_harness(setup, out, "Offline", samples, offline_loadgen_settings(samples))
+    else:
+        result = run_reference(setup, out, "Offline", samples, offline_loadgen_settings(samples))
+    announce(result)
+    return result
 
 
 def _rounds(runs: list[RunResult]) -> list[list[RunResult]]:

@@ -3,15 +3,19 @@ TPOT 100 ms), found with short probes, then confirmed by a run long enough to be
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Callable
 
 from benchmarks.harness_bench.contenders import (HARNESS, RunCounter, RunResult, Setup, run_harness,
                                                  run_reference)
 from benchmarks.harness_bench.qps_search import Probe, SearchResult, find_max_passing_qps
 
-SAMPLES = 64
 PROBE_MIN_DURATION_MS = 20000
-PROBE_MIN_QUERIES = SAMPLES
+PROBE_MIN_QUERIES = 64
+# Poisson arrivals run a little past target QPS x min_duration; loading this much more than the
+# schedule's expected queries keeps every prompt to one issue (equal-issue mode then pads the run
+# up to the loaded count, which is why the margin is small).
+DISTINCT_MARGIN = 1.1
 # An overloaded probe would otherwise issue min_duration x target QPS queries and then drain
 # them at the contender's own pace; it fails either way, so cut it short: at three times the
 # length LoadGen's schedule needs (longer than min_duration at low QPS, where min_query_count rules).
@@ -36,9 +40,16 @@ class ServerSearch:
         return max(valid, key=lambda r: float(r.settings["target_qps"])) if valid else None
 
 
-def server_loadgen_settings(target_qps: float, min_queries: int, max_duration_ms: int = 0) -> dict[str, str]:
+def distinct_samples(target_qps: float, min_queries: int, dataset_samples: int) -> int:
+    """Samples to load so no prompt is issued twice in the run, as far as the dataset allows."""
+    expected = max(min_queries, target_qps * PROBE_MIN_DURATION_MS / 1000)
+    return min(dataset_samples, math.ceil(expected * DISTINCT_MARGIN))
+
+
+def server_loadgen_settings(target_qps: float, min_queries: int, samples: int,
+                            max_duration_ms: int = 0) -> dict[str, str]:
     settings = {"target_qps": f"{target_qps:g}", "min_duration": str(PROBE_MIN_DURATION_MS),
-                "min_query_count": str(min_queries), "performance_sample_count_override": str(SAMPLES)}
+                "min_query_count": str(min_queries), "performance_sample_count_override": str(samples)}
     if max_duration_ms:
         settings["max_duration"] = str(max_duration_ms)
     return settings
@@ -64,26 +75,31 @@ def search_server(setup: Setup, counter: RunCounter, contender: str, start_qps: 
         return ServerSearch(contender, None, None, [], unavailable="reference not available")
     if not start_qps:
         return ServerSearch(contender, None, None, [], unavailable="no Offline throughput to start the search from")
-    runner = run_harness if contender == HARNESS else run_reference
-
-    def run(target_qps: float, min_queries: int, max_duration_ms: int = 0) -> RunResult:
-        out = counter.next_dir(setup, contender, "Server")
-        settings = server_loadgen_settings(target_qps, min_queries, max_duration_ms)
-        result = runner(setup, out, "Server", SAMPLES, settings)
-        announce(result)
-        return result
 
     def probe(target_qps: float) -> Probe:
-        result = run(target_qps, PROBE_MIN_QUERIES, probe_max_duration_ms(target_qps))
+        result = run_server(setup, counter, contender, target_qps, PROBE_MIN_QUERIES, announce,
+                            probe_max_duration_ms(target_qps))
         return Probe(target_qps, probe_passed(result), result)
 
     search = find_max_passing_qps(probe, start_qps, max_probes=max_probes)
     report = ServerSearch(contender, start_qps, search, [])
     target = search.best_qps
     for _ in range(CONFIRM_ATTEMPTS if target else 0):
-        result = run(target, CONFIRM_MIN_QUERIES)
+        result = run_server(setup, counter, contender, target, CONFIRM_MIN_QUERIES, announce)
         report.confirmations.append(result)
         if result.ok and result.outcome.valid:
             break
         target = float(f"{target * CONFIRM_STEP_DOWN:.3g}")
     return report
+
+
+def run_server(setup: Setup, counter: RunCounter, contender: str, target_qps: float, min_queries: int,
+               announce: Callable[[RunResult], None], max_duration_ms: int = 0) -> RunResult:
+    """One Server run of a contender, loading distinct samples for every query it will issue."""
+    runner = run_harness if contender == HARNESS else run_reference
+    out = counter.next_dir(setup, contender, "Server")
+    samples = distinct_samples(target_qps, min_queries, setup.dataset_samples)
+    result = runner(setup, out, "Server", samples, server_loadgen_settings(target_qps, min_queries, samples,
+                                                                           max_duration_ms))
+    announce(result)
+    return result

@@ -20,8 +20,10 @@ def sampling_params(max_tokens: int, streaming: bool):
     from vllm.sampling_params import RequestOutputKind
 
     kind = RequestOutputKind.DELTA if streaming else RequestOutputKind.FINAL_ONLY
-    return SamplingParams(temperature=0.0, max_tokens=max_tokens,
-                          min_tokens=min(MIN_OUTPUT_TOKENS, max_tokens), output_kind=kind)
+    # LoadGen takes token ids and scoring decodes them afterwards: text made at every engine step
+    # would only take CPU from the engine, in the same process that steps it.
+    return SamplingParams(temperature=0.0, max_tokens=max_tokens, min_tokens=min(MIN_OUTPUT_TOKENS, max_tokens),
+                          output_kind=kind, detokenize=False)
 
 
 def usage_context(offline: bool):

@@ -1,9 +1,11 @@
 """Server search bookkeeping: what passes a probe, which confirmation counts, what LoadGen is told."""
 from __future__ import annotations
 
-from benchmarks.harness_bench.contenders import HARNESS, REFERENCE, RunResult, Setup
+import dataclasses
+
+from benchmarks.harness_bench.contenders import HARNESS, REFERENCE, RunCounter, RunResult, Setup
 from benchmarks.harness_bench.loadgen_outcome import LoadGenOutcome
-from benchmarks.harness_bench.server_search import (ServerSearch, probe_passed, search_server,
+from benchmarks.harness_bench.server_search import (ServerSearch, distinct_samples, probe_passed, search_server,
                                                     server_loadgen_settings)
 
 
@@ -31,10 +33,27 @@ def test_only_a_valid_confirmation_is_the_best_and_the_highest_one_wins():
 
 
 def test_probes_are_capped_in_duration_and_confirmations_are_not():
-    probe = server_loadgen_settings(12.5, 64, 60000)
+    probe = server_loadgen_settings(12.5, 64, 275, 60000)
     assert probe == {"target_qps": "12.5", "min_duration": "20000", "min_query_count": "64",
-                     "performance_sample_count_override": "64", "max_duration": "60000"}
-    assert "max_duration" not in server_loadgen_settings(12.5, 512)
+                     "performance_sample_count_override": "275", "max_duration": "60000"}
+    assert "max_duration" not in server_loadgen_settings(12.5, 512, 564)
+
+
+def test_a_run_loads_a_distinct_sample_for_every_query_it_is_scheduled_to_issue():
+    assert distinct_samples(12.5, 64, 4096) == 275  # 12.5 QPS x 20 s = 250 queries, 10% over
+    assert distinct_samples(1.0, 512, 4096) == 564  # the query count rules at low QPS
+    assert distinct_samples(500.0, 64, 4096) == 4096  # no more than the dataset holds
+
+
+def test_a_cache_on_run_is_kept_apart_from_the_cache_off_runs(tmp_path):
+    setup = Setup(tmp_path / "python", tmp_path, None, tmp_path, tmp_path / "d.json", tmp_path,
+                  {"disable_log_stats": True, "enable_prefix_caching": False})
+    cached = dataclasses.replace(setup, prefix_cache=True)
+    assert setup.cache_args()["enable_prefix_caching"] is False
+    assert cached.cache_args() == {"disable_log_stats": True, "enable_prefix_caching": True}
+    counter = RunCounter()
+    assert counter.next_dir(setup, HARNESS, "Server").name == "001-harness-server"
+    assert counter.next_dir(cached, HARNESS, "Server").name == "002-harness-server-cache-on"
 
 
 def test_without_the_reference_its_search_is_reported_unavailable_without_running(tmp_path):
