@@ -11,7 +11,6 @@ module's own poll runs only when a look says the run ended or cannot tell.
 """
 from __future__ import annotations
 
-import json
 import os
 import shlex
 import tempfile
@@ -21,7 +20,7 @@ from ansible.errors import AnsibleConnectionFailure, AnsibleError
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.atomic_file import write_atomically
+from ansible_collections.fleetbench.llm.plugins.module_utils.atomic_file import write_json_atomically
 from ansible_collections.fleetbench.llm.plugins.module_utils.harness.process import HarnessProcessError, refuse_unsafe_output
 from ansible_collections.fleetbench.llm.plugins.plugin_utils.run_outcome import (
     describe_failure,
@@ -208,7 +207,7 @@ class ActionModule(ActionBase):
         if args.get("progress_dir"):
             cost = {"controller_cpu_s": clock.stages, "looks": looks, "elapsed_s": result["elapsed_s"]}
             try:
-                write_atomically(os.path.join(args["progress_dir"], COST_FILE), _to_json(cost))
+                write_json_atomically(os.path.join(args["progress_dir"], COST_FILE), cost)
             except OSError as exc:
                 display.warning(f"{host}: cannot write {COST_FILE} in {args['progress_dir']}: {exc.strerror or exc}")
         return result
@@ -265,7 +264,3 @@ class ActionModule(ActionBase):
             "started_at": (started or {}).get("started_at"),
             "elapsed_s": round(time.monotonic() - began, 3),
         }
-
-
-def _to_json(data: dict) -> str:
-    return json.dumps(data, indent=2, sort_keys=True) + "\n"

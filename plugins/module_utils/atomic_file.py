@@ -10,9 +10,11 @@ the next write of the same file removes those left over from earlier writers.
 from __future__ import annotations
 
 import glob
+import json
 import os
 import tempfile
 import time
+import typing as t
 
 TEMP_PREFIX = ".tmp-"
 # A temporary file untouched this long is debris; one being written is touched all the time.
@@ -35,6 +37,12 @@ def write_atomically(path: str, text: str) -> None:
             os.unlink(temporary)
         raise
     _fsync_folder(folder)
+
+
+def write_json_atomically(path: str, document: t.Any, default: t.Callable[[t.Any], t.Any] | None = None) -> None:
+    """The document as indented JSON with sorted keys and a final newline: every JSON file the
+    collection writes has this one form."""
+    write_atomically(path, json.dumps(document, indent=2, sort_keys=True, default=default) + "\n")
 
 
 def remove_stale_temporaries(path: str, now: float | None = None) -> list[str]:

@@ -14,7 +14,7 @@ import json
 import os
 import typing as t
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.atomic_file import write_atomically
+from ansible_collections.fleetbench.llm.plugins.module_utils.atomic_file import write_json_atomically
 from ansible_collections.fleetbench.llm.plugins.module_utils.gpu.drift import drift_report
 
 SLICES_FOLDER = "slices"
@@ -39,7 +39,7 @@ def write_state(run_dir: str, run_slice: t.Mapping[str, t.Any], state: str, at: 
     path = os.path.join(slice_dir(run_dir, run_slice["name"]), STATE_FILE)
     if state == FINISHED:
         document["started_at"] = _read_json(path, {}).get("started_at")
-    write_atomically(path, json.dumps(document, indent=2, sort_keys=True) + "\n")
+    write_json_atomically(path, document)
     return path
 
 

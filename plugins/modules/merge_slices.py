@@ -74,12 +74,11 @@ hosts:
   elements: str
 """
 
-import json
 import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.atomic_file import write_atomically
+from ansible_collections.fleetbench.llm.plugins.module_utils.atomic_file import write_json_atomically
 from ansible_collections.fleetbench.llm.plugins.module_utils.run_slices import (
     RESULTS_FILE,
     SliceError,
@@ -109,7 +108,7 @@ def main() -> None:
     path = os.path.join(run_dir, RESULTS_FILE)
     if not module.check_mode:
         try:
-            write_atomically(path, json.dumps(merged, indent=2, sort_keys=True, default=str) + "\n")
+            write_json_atomically(path, merged, default=str)
         except OSError as exc:
             module.fail_json(msg=f"run {p['run_id']}: cannot write {path}: {exc.strerror}")
     module.exit_json(changed=not module.check_mode, results_file=path, slices=[s["name"] for s in slices],

@@ -5,11 +5,10 @@ each host's headline numbers, and in fleet mode the fleet total next to the per-
 it should be compared with."""
 from __future__ import annotations
 
-import json
 import os
 import typing as t
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.atomic_file import write_atomically
+from ansible_collections.fleetbench.llm.plugins.module_utils.atomic_file import write_json_atomically
 from ansible_collections.fleetbench.llm.plugins.module_utils.fleet_window import fleet_window
 from ansible_collections.fleetbench.llm.plugins.module_utils.result_record import ResultRecord, fleet_total
 
@@ -90,7 +89,7 @@ def _measured_together(records: t.Iterable[ResultRecord]) -> dict[str, t.Any]:
 
 def write_summary(folder: str, summary: dict) -> str:
     path = os.path.join(folder, RESULTS_FILE)
-    write_atomically(path, json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    write_json_atomically(path, summary)
     return path
 
 

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import copy
 import datetime
-import json
 import os
 import typing as t
 
-from ansible_collections.fleetbench.llm.plugins.module_utils.atomic_file import write_atomically
-from ansible_collections.fleetbench.llm.plugins.module_utils.run_slices import slice_dir
+from ansible_collections.fleetbench.llm.plugins.module_utils.atomic_file import write_json_atomically
+from ansible_collections.fleetbench.llm.plugins.module_utils.run_slices import RESULTS_FILE, slice_dir
 
 RESULTS_SCHEMA_VERSION = 1
 GPU_FACTS_KEY = "fleetbench_gpu"
@@ -158,8 +157,8 @@ class TaskResultCollector:
         """Write results.json for every run_id seen; return the paths written."""
         written = []
         for run_id in self.run_ids():
-            path = os.path.join(self.run_folder(output_dir, run_id), "results.json")
-            write_atomically(path, json.dumps(self.document(run_id), indent=2, sort_keys=True, default=str) + "\n")
+            path = os.path.join(self.run_folder(output_dir, run_id), RESULTS_FILE)
+            write_json_atomically(path, self.document(run_id), default=str)
             written.append(path)
         return written
 
