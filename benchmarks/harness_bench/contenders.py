@@ -68,12 +68,14 @@ class RunCounter:
         return path
 
 
-def run_plain(setup: Setup, out: pathlib.Path, samples: int) -> RunResult:
+def run_plain(setup: Setup, out: pathlib.Path, samples: int, min_tokens: int = 0) -> RunResult:
     result_file = out / "plain_generate.json"
     command = [str(setup.vllm_python), str(PLAIN_SCRIPT), "--model", str(setup.model),
                "--dataset", str(setup.dataset), "--samples", str(samples),
-               "--engine-args", json.dumps(setup.cache_args()), "--result", str(result_file)]
-    settings = {"samples": samples, "engine_args": setup.cache_args(), "prefix_cache": setup.prefix_cache}
+               "--engine-args", json.dumps(setup.cache_args()), "--result", str(result_file),
+               "--min-tokens", str(min_tokens)]
+    settings = {"samples": samples, "engine_args": setup.cache_args(), "prefix_cache": setup.prefix_cache,
+                "min_tokens": min_tokens}
 
     def read(_returncode: int) -> tuple[float, None]:
         return float(json.loads(result_file.read_text())["tokens_per_second"]), None

@@ -22,6 +22,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--samples", type=int, required=True)
     parser.add_argument("--result", type=pathlib.Path, required=True, help="JSON file to write")
     parser.add_argument("--max-tokens", type=int, default=128)
+    parser.add_argument("--min-tokens", type=int, default=0,
+                        help="SamplingParams.min_tokens; 0 leaves vLLM's default (the harness sets 2)")
     parser.add_argument("--engine-args", type=json.loads, default={},
                         help="JSON object: the exact engine arguments the harness used")
     return parser.parse_args(argv)
@@ -34,7 +36,8 @@ def main(argv: list[str]) -> int:
 
     records = json.loads(args.dataset.read_text(encoding="utf-8"))[: args.samples]
     prompts = [TokensPrompt(prompt_token_ids=record["tok_input"]) for record in records]
-    params = SamplingParams(temperature=0.0, max_tokens=args.max_tokens)
+    params = SamplingParams(temperature=0.0, max_tokens=args.max_tokens,
+                            **({"min_tokens": args.min_tokens} if args.min_tokens else {}))
     llm = LLM(model=str(args.model), **args.engine_args)
     llm.generate(prompts[:WARMUP_PROMPTS], params, use_tqdm=False)
     started = time.perf_counter()

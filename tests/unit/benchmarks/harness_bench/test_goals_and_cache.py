@@ -32,8 +32,8 @@ def share_row(harness_offline: float, harness_server: float) -> tuple[str, str, 
 def test_the_server_share_goal_is_the_harness_server_over_its_own_offline():
     goal, measured, met = share_row(1000.0, 900.0)
     assert "Server share of Offline" in goal and ">= 0.85" in goal
-    assert (measured, met) == ("0.90", "met")
-    assert share_row(1000.0, 800.0)[1:] == ("0.80", "NOT met")
+    assert (measured, met) == ("0.900", "met")
+    assert share_row(1000.0, 800.0)[1:] == ("0.800", "NOT met")
 
 
 def test_without_a_valid_server_run_the_share_is_not_measured():
