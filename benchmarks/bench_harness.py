@@ -46,12 +46,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--server-max-probes", type=int, default=5, help="probes per Server search")
     parser.add_argument("--skip-server", action="store_true")
     parser.add_argument("--skip-cache-runs", action="store_true", help="no runs with the prefix cache on")
+    add_workload_args(parser)
+    return parser.parse_args(argv)
+
+
+def add_workload_args(parser: argparse.ArgumentParser) -> None:
+    """Where the vLLM venv, the tiny model and dataset (made once, shared with bench-min-tokens) and
+    BENCHMARKS.md are."""
     parser.add_argument("--kv-cache-gib", type=int, default=4, help="VLLM_CPU_KVCACHE_SPACE unless already set")
     parser.add_argument("--work-dir", type=pathlib.Path, default=REPO / ".cache" / "bench-harness")
     parser.add_argument("--benchmarks-md", type=pathlib.Path, default=REPO / "BENCHMARKS.md")
     parser.add_argument("--vllm-python", type=pathlib.Path,
                         default=pathlib.Path(os.environ.get("FLEETBENCH_VLLM_PYTHON", REPO / ".venv-vllm/bin/python")))
-    return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:

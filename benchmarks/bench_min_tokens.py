@@ -19,7 +19,7 @@ import sys
 import time
 
 from benchmarks import machine
-from benchmarks.bench_harness import HARNESS_ENGINE_ARGS, REPO, BenchError, make_workload
+from benchmarks.bench_harness import HARNESS_ENGINE_ARGS, REPO, BenchError, add_workload_args, make_workload
 from benchmarks.harness_bench.contenders import PLAIN, RunCounter, RunResult, Setup, run_plain
 from benchmarks.sections import write_section
 
@@ -32,12 +32,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3, help="rounds, each one run with and one without")
     parser.add_argument("--samples", type=int, default=1024)
-    parser.add_argument("--kv-cache-gib", type=int, default=4, help="VLLM_CPU_KVCACHE_SPACE unless already set")
-    parser.add_argument("--work-dir", type=pathlib.Path, default=REPO / ".cache" / "bench-harness",
-                        help="shared with bench-harness: the same tiny model and dataset")
-    parser.add_argument("--benchmarks-md", type=pathlib.Path, default=REPO / "BENCHMARKS.md")
-    parser.add_argument("--vllm-python", type=pathlib.Path,
-                        default=pathlib.Path(os.environ.get("FLEETBENCH_VLLM_PYTHON", REPO / ".venv-vllm/bin/python")))
+    add_workload_args(parser)
     return parser.parse_args(argv)
 
 
