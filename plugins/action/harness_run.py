@@ -17,13 +17,16 @@ import tempfile
 import time
 
 from ansible.errors import AnsibleConnectionFailure, AnsibleError
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.fleetbench.llm.plugins.module_utils.atomic_file import write_json_atomically
 from ansible_collections.fleetbench.llm.plugins.module_utils.harness.process import HarnessProcessError, refuse_unsafe_output
 from ansible_collections.fleetbench.llm.plugins.plugin_utils.run_outcome import (
+    COST_FILE,
     describe_failure,
+    measured_before,
     progress_key,
     progress_line,
     save_progress,
@@ -42,8 +45,6 @@ display = Display()
 
 # A run that makes no visible progress still says it is alive this often.
 QUIET_PROGRESS_S = 30
-# What the controller paid for the run, written beside its files.
-COST_FILE = "fleetbench_controller.json"
 # whole: start, watch and collect in one task; start and finish: the same split over two tasks,
 # so a host holds a fork only while it is started, not for the whole run.
 PHASES = ("whole", "start", "finish")
@@ -60,16 +61,31 @@ class ActionModule(ActionBase):
             args.pop(internal, None)
         phase = args.pop("phase", None) or "whole"
         started = args.pop("started", None)
+        remeasure = args.pop("remeasure", False)
         try:
-            if self._task.check_mode:
-                return dict(result, **self._step(args, "start", task_vars))
             if phase not in PHASES:
                 return dict(result, failed=True, msg=f"phase must be one of {', '.join(PHASES)}, got {phase!r}")
+            if phase != "finish" and not boolean(remeasure, strict=False):
+                recorded = measured_before(args.get("progress_dir"))
+                if recorded is not None:
+                    return dict(result, **self._already_measured(args, recorded))
+            if self._task.check_mode:
+                return dict(result, **self._step(args, "start", task_vars))
             if phase == "finish":
                 return dict(result, **self._resume(args, task_vars, started))
             return dict(result, **self._drive(args, task_vars, watch=phase == "whole"))
         finally:
             self._remove_tmp_path(self._connection._shell.tmpdir)
+
+    @staticmethod
+    def _already_measured(args: dict, recorded: dict) -> dict:
+        """A run of this run id measured and brought back before: its files are read again, the
+        host is left alone, and the task is unchanged (what makes a second playbook run idempotent)."""
+        return {"changed": False, "failed": False, "outcome": "done", "cause": None, "already_measured": True,
+                "msg": f"already measured, files in {args['progress_dir']}: not run again (remeasure runs it again)",
+                "output": args.get("output"), "started_at": recorded.get("started_at"),
+                "elapsed_s": recorded.get("elapsed_s"), "exit_code": 0, "status": {}, "files": [],
+                "collected": [], "controller_cpu_s": {}, "looks": {}}
 
     def _drive(self, args: dict, task_vars: dict, watch: bool = True) -> dict:
         clock = StageClock()
@@ -205,7 +221,8 @@ class ActionModule(ActionBase):
         result = self._outcome(args, outcome, polled, started, began, cause=cause)
         result.update(collected=collected, collect_problem=problem, controller_cpu_s=clock.stages, looks=looks)
         if args.get("progress_dir"):
-            cost = {"controller_cpu_s": clock.stages, "looks": looks, "elapsed_s": result["elapsed_s"]}
+            cost = {"controller_cpu_s": clock.stages, "looks": looks, "elapsed_s": result["elapsed_s"],
+                    "outcome": result["outcome"], "started_at": result["started_at"]}
             try:
                 write_json_atomically(os.path.join(args["progress_dir"], COST_FILE), cost)
             except OSError as exc:
@@ -251,6 +268,7 @@ class ActionModule(ActionBase):
             cause = f"host lost mid-run: {cause}"
         return {
             "changed": True,
+            "already_measured": False,
             "failed": outcome != "done",
             "msg": cause or "run finished",
             "outcome": outcome,

@@ -17,10 +17,10 @@ from ansible_collections.fleetbench.llm.plugins.plugin_utils.report.stats import
 
 def fleet_report(results, baseline=None, tolerance_pct=None, default_noise_pct=DEFAULT_NOISE_PCT, confidence=CONFIDENCE,
                  min_duration_s=None, min_samples=None, uniform_within_pct=UNIFORM_WITHIN_PCT,
-                 summarise_above_hosts=SUMMARISE_ABOVE_HOSTS):
+                 summarise_above_hosts=SUMMARISE_ABOVE_HOSTS, previous_json=None):
     """{markdown, html, json, verdict} for a results document."""
     try:
-        return _fleet_report(results, baseline=baseline, tolerance_pct=tolerance_pct, default_noise_pct=default_noise_pct,
+        return _fleet_report(results, previous_json=previous_json, baseline=baseline, tolerance_pct=tolerance_pct, default_noise_pct=default_noise_pct,
                              confidence=confidence, min_duration_s=min_duration_s, min_samples=min_samples,
                              uniform_within_pct=uniform_within_pct, summarise_above_hosts=summarise_above_hosts)
     except (ReportInputError, RenderError, RuntimeError, TypeError, ValueError) as exc:

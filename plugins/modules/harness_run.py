@@ -25,8 +25,12 @@ description:
     absolute paths, no C(..), no links) before it unpacks them into O(progress_dir). The
     archive on the host is removed afterwards, and the run folder too with
     O(remove_host_copy), only once everything came back intact.
-  - What the controller spent on the run (CPU seconds for start, watch and collect) is written
-    to C(fleetbench_controller.json) in O(progress_dir).
+  - What the controller spent on the run (CPU seconds for start, watch and collect) and how it
+    ended are written to C(fleetbench_controller.json) in O(progress_dir).
+  - A run that O(progress_dir) shows already measured (it ended with outcome C(done) and its files
+    came back) is not started again. The task reports it unchanged with RV(already_measured), so a
+    playbook run again with the same run id measures only what is missing. O(remeasure) runs it
+    again over the old files.
   - When the run exceeds O(timeout), the whole process group (harness and vLLM engine
     processes) is stopped and the task fails with the cause.
   - The task fails when the harness exits non-zero, is killed, times out or the host is lost.
@@ -125,6 +129,11 @@ options:
   label:
     description: "Prefix of the progress lines, for example V(Offline/performance #1)."
     type: str
+  remeasure:
+    description:
+      - Run the harness even when O(progress_dir) already holds this run, measured and brought back.
+    type: bool
+    default: false
   phase:
     description:
       - V(whole) starts the run, watches it and brings its files back in one task, holding one
@@ -200,6 +209,13 @@ outcome:
   returned: always
   type: str
   sample: done
+already_measured:
+  description:
+    - True when O(progress_dir) already held this run, measured and brought back, and nothing was
+      started (O(remeasure) was false). The outcome is then C(done) and the task unchanged.
+  returned: always
+  type: bool
+  sample: false
 started_at:
   description: When the run was started (seconds since the epoch, the controller's clock).
   returned: when the run was started
@@ -293,6 +309,7 @@ ARGUMENT_SPEC = dict(
     poll_interval=dict(type="int", default=5),
     progress_dir=dict(type="path"),
     remove_host_copy=dict(type="bool", default=False),
+    remeasure=dict(type="bool", default=False),
     label=dict(type="str"),
     phase=dict(type="str", choices=["whole", "start", "finish"], default="whole"),
     started=dict(type="dict"),

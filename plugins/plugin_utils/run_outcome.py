@@ -1,7 +1,8 @@
 # Copyright: fleetbench developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Words and files the controller makes from a harness run's state: progress lines, the
-one-line cause of a failure, and the snapshot kept on the controller while it runs."""
+one-line cause of a failure, the snapshot kept on the controller while it runs, and the record
+of how it ended."""
 from __future__ import annotations
 
 import json
@@ -15,6 +16,8 @@ EXIT_MEANINGS = {1: "harness error", 2: "bad input", 3: "engine failure", 4: "Lo
 PARTIAL_STATUS = "fleetbench_status.json"
 PARTIAL_LOG = "harness.log.tail"
 PARTIAL_STDERR = "stderr.log.tail"
+# What the controller paid for the run and how it ended, written beside its files.
+COST_FILE = "fleetbench_controller.json"
 
 
 def progress_key(status: dict | None) -> tuple:
@@ -57,6 +60,20 @@ def save_progress(folder: str, polled: dict) -> None:
         write_atomically(os.path.join(folder, PARTIAL_LOG), polled["log_tail"])
     if polled.get("stderr_tail"):
         write_atomically(os.path.join(folder, PARTIAL_STDERR), polled["stderr_tail"])
+
+
+def measured_before(folder: str | None) -> dict | None:
+    """What the controller recorded of a run this folder already holds measured and brought back
+    (outcome done), else None: a run that failed, timed out, or whose files stayed on the host
+    is measured again."""
+    if not folder:
+        return None
+    try:
+        with open(os.path.join(folder, COST_FILE), encoding="utf-8") as handle:
+            recorded = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    return recorded if isinstance(recorded, dict) and recorded.get("outcome") == "done" else None
 
 
 def _signal_name(number: int) -> str:

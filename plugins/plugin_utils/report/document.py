@@ -3,6 +3,7 @@
 """One call from results (and an optional baseline) to the finished report in three formats."""
 from __future__ import annotations
 
+import json
 import math
 import typing as t
 
@@ -65,15 +66,32 @@ def report_data(
     return report
 
 
-def fleet_report(results: t.Mapping[str, t.Any], **options: t.Any) -> dict[str, t.Any]:
-    """{markdown, html, json, verdict}: what roles/report writes to report.{md,html,json}."""
+def fleet_report(results: t.Mapping[str, t.Any], previous_json: str | t.Mapping[str, t.Any] | None = None, **options: t.Any) -> dict[str, t.Any]:
+    """{markdown, html, json, verdict}: what roles/report writes to report.{md,html,json}.
+
+    `previous_json` is the report.json already written for this run, if any. When the new report
+    says the same apart from when it was generated, it keeps the earlier time, so the same inputs
+    give the same three files and writing them again changes nothing."""
     report = report_data(results, **options)
+    report = same_report_as_before(report, previous_json) or report
     return {
         "markdown": render_markdown(report),
         "html": render_html(report),
         "json": render_json(report),
         "verdict": report["verdict"],
     }
+
+
+def same_report_as_before(report: dict[str, t.Any], previous: str | t.Mapping[str, t.Any] | None) -> dict[str, t.Any] | None:
+    """`report` with the earlier report's generated_at, when that makes it the earlier report.
+    `previous` is report.json's text (or that text already read as JSON by the template engine)."""
+    try:
+        earlier = json.loads(previous) if isinstance(previous, str) else previous
+        generated_at = earlier["run"]["generated_at"]
+    except (ValueError, TypeError, KeyError):
+        return None
+    dated = {**report, "run": {**report["run"], "generated_at": generated_at}}
+    return dated if json.loads(render_json(dated)) == earlier else None
 
 
 def with_non_finite_named(results: t.Any) -> t.Any:

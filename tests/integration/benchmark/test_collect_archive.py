@@ -4,6 +4,7 @@ tested here is the watching and the collecting, which do not depend on what the 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 
@@ -80,3 +81,36 @@ def test_files_that_cannot_come_back_stay_on_the_host_with_a_one_line_cause(host
     assert lines, process.stdout[-3000:]
     assert "node1: /var/lib/fleetbench-bench/runs/archive-failed/Offline/performance/1:" in lines[0]
     assert "Traceback" not in process.stdout + process.stderr
+
+
+def test_the_same_run_id_again_reads_the_measured_run_instead_of_repeating_it(host, tmp_path):
+    _, local = run(host, tmp_path, "again", fleetbench_remove_host_runs=True)
+    first_log = (local / "harness.log").read_bytes()
+    on_host = host.host("node1").root / RUNS / "again" / "Offline" / "performance" / "1"
+    assert not on_host.exists()
+
+    second, _ = run(host, tmp_path, "again", fleetbench_remove_host_runs=True)
+
+    assert re.search(r"TASK \[[^]]*Start the harness: Offline/performance #1\][^\n]*\nok: \[node1\]", second.stdout), \
+        second.stdout[-3000:]
+    assert "fleetbench [node1] Offline/performance #1: running" not in second.stdout
+    assert "changed=0" in second.stdout.split("PLAY RECAP", 1)[1], second.stdout[-2000:]
+    assert not on_host.exists(), "nothing was started on the host"
+    assert (local / "harness.log").read_bytes() == first_log
+
+    third, _ = run(host, tmp_path, "again", fleetbench_remeasure=True)
+
+    assert "fleetbench [node1] Offline/performance #1: running" in third.stdout
+    assert sorted(p.name for p in on_host.iterdir()) == FILES
+
+
+def test_a_run_that_did_not_end_done_is_measured_again_under_the_same_run_id(host, tmp_path):
+    _, local = run(host, tmp_path, "retry")
+    cost = local / "fleetbench_controller.json"
+    cost.write_text(json.dumps({**json.loads(cost.read_text()), "outcome": "timeout"}))
+
+    again, _ = run(host, tmp_path, "retry")
+
+    assert "already measured" not in again.stdout
+    assert "fleetbench [node1] Offline/performance #1: running" in again.stdout
+    assert json.loads(cost.read_text())["outcome"] == "done"

@@ -44,6 +44,37 @@ def test_fleet_report_returns_all_three_formats_and_the_verdict(replay_run, resu
     assert "Noise band: assumed 2%" in report["markdown"]
 
 
+def test_the_same_inputs_rendered_again_keep_the_earlier_report_and_its_time(replay_run, results_document):
+    results = results_document([replay_run(L01_OFFLINE, "a")])
+    first = FILTERS["fleet_report"](results)
+    earlier = json.loads(first["json"])
+    earlier["run"]["generated_at"] = "2026-01-01T00:00:00Z"
+    previous = json.dumps(earlier, indent=2, sort_keys=True) + "\n"
+
+    again = FILTERS["fleet_report"](results, previous_json=previous)
+
+    assert again["json"] == previous
+    assert "2026-01-01T00:00:00Z" in again["markdown"] and "2026-01-01T00:00:00Z" in again["html"]
+    # The template engine may hand the file over already read as JSON.
+    assert FILTERS["fleet_report"](results, previous_json=earlier)["json"] == previous
+
+
+@pytest.mark.parametrize("previous", ["", "{broken", "[]", json.dumps({"run": {}})])
+def test_no_usable_earlier_report_means_a_report_of_now(replay_run, results_document, previous):
+    report = json.loads(FILTERS["fleet_report"](results_document([replay_run(L01_OFFLINE, "a")]), previous_json=previous)["json"])
+    assert report["run"]["generated_at"] != "2026-01-01T00:00:00Z"
+
+
+def test_a_report_that_says_something_new_gets_the_time_of_now(replay_run, results_document):
+    earlier = json.loads(FILTERS["fleet_report"](results_document([replay_run(L01_OFFLINE, "a")]))["json"])
+    earlier["run"]["generated_at"] = "2026-01-01T00:00:00Z"
+
+    report = FILTERS["fleet_report"](results_document([replay_run(L01_OFFLINE, "a"), replay_run(L01_OFFLINE, "b")]),
+                                     previous_json=json.dumps(earlier))
+
+    assert json.loads(report["json"])["run"]["generated_at"] != "2026-01-01T00:00:00Z"
+
+
 @pytest.fixture
 def hostile_fleet(replay_run, results_document):
     values = hostile_values()

@@ -4,7 +4,9 @@ from __future__ import annotations
 import json
 
 from ansible_collections.fleetbench.llm.plugins.plugin_utils.run_outcome import (
+    COST_FILE,
     describe_failure,
+    measured_before,
     progress_key,
     progress_line,
     save_progress,
@@ -58,3 +60,19 @@ def test_save_progress_keeps_status_and_tails(tmp_path):
     assert json.loads((tmp_path / "r" / "fleetbench_status.json").read_text()) == {"phase": "running"}
     assert (tmp_path / "r" / "harness.log.tail").read_text() == "a\n"
     assert not (tmp_path / "r" / "stderr.log.tail").exists()
+
+
+def test_only_a_run_that_ended_done_counts_as_measured_before(tmp_path):
+    assert measured_before(str(tmp_path)) is None
+    assert measured_before(None) is None
+    cost = tmp_path / COST_FILE
+    for outcome in ("timeout", "failed", "uncollected", "lost"):
+        cost.write_text(json.dumps({"outcome": outcome, "elapsed_s": 3.0}))
+        assert measured_before(str(tmp_path)) is None, outcome
+    # Written before the outcome was recorded: measured again rather than trusted.
+    cost.write_text(json.dumps({"controller_cpu_s": {}, "elapsed_s": 3.0}))
+    assert measured_before(str(tmp_path)) is None
+    cost.write_text("{not json")
+    assert measured_before(str(tmp_path)) is None
+    cost.write_text(json.dumps({"outcome": "done", "elapsed_s": 3.0, "started_at": 1767225600.0}))
+    assert measured_before(str(tmp_path)) == {"outcome": "done", "elapsed_s": 3.0, "started_at": 1767225600.0}
