@@ -1,4 +1,6 @@
-"""The deploy role on the embedded default: a second run changes nothing; a wrong base venv is refused."""
+"""The deploy role's model and dataset sources and its refusals on the embedded default. A second
+deploy changing nothing, and the venv layered on the base one, are checked by its molecule scenario
+(extensions/molecule/harness_deploy/)."""
 from __future__ import annotations
 
 import functools
@@ -32,14 +34,6 @@ def changed_count(output: str) -> int:
     return int(re.search(r"localhost\s+:.*changed=(\d+)", output).group(1))
 
 
-def test_a_second_deploy_changes_nothing(vllm_python, tmp_path):
-    first = deploy(tmp_path)
-    assert first.returncode == 0, first.stdout[-4000:]
-    second = deploy(tmp_path)
-    assert second.returncode == 0, second.stdout[-4000:]
-    assert changed_count(second.stdout) == 0, second.stdout[-4000:]
-
-
 def test_a_model_from_the_controller_is_copied_again_only_when_its_files_change(tiny_model, tmp_path):
     source = tmp_path / "model-source"
     shutil.copytree(tiny_model, source)
@@ -60,20 +54,6 @@ def test_a_model_from_the_controller_is_copied_again_only_when_its_files_change(
     third = deploy(tmp_path, "-e", variables)
     assert third.returncode == 0 and changed_count(third.stdout) > 0, third.stdout[-4000:]
     assert json.loads((copied / "config.json").read_text())["fleetbench_test_edit"] == 1
-
-
-def test_a_venv_on_the_base_venv_has_no_pip_of_its_own_and_runs_the_harness(vllm_python, tmp_path):
-    data = tmp_path / "data"
-    result = deploy(tmp_path, "-e", json.dumps({"fleetbench_harness_root": str(data / "harness")}))
-    assert result.returncode == 0, result.stdout[-4000:]
-    (venv,) = (data / "harness" / "venvs").iterdir()
-    assert not list(venv.glob("lib/python*/site-packages/pip"))
-    harness = subprocess.run([str(venv / "bin" / "fleetbench-harness"), "--help"], capture_output=True, text=True, timeout=120)
-    assert harness.returncode == 0 and "run" in harness.stdout, harness.stderr[-2000:]
-    installed = subprocess.run([str(venv / "bin" / "python"), "-c",
-                                "import fleetbench_harness, sys; print(fleetbench_harness.__file__.startswith(sys.prefix))"],
-                               capture_output=True, text=True, timeout=120)
-    assert installed.stdout.strip() == "True", installed.stderr[-2000:]
 
 
 def test_a_base_venv_with_another_vllm_version_is_refused_in_one_line(vllm_python, tmp_path):

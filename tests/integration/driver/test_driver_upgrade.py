@@ -203,18 +203,6 @@ def test_check_mode_reports_the_upgrade_and_changes_nothing(fleet):
     assert smi_driver(fleet, "node1") == "570.133.07"
 
 
-def test_a_host_already_on_the_target_is_left_alone(fleet):
-    apt_pin(fleet, "node1", "575.64.03")
-    before = dpkg_log(fleet, "node1")
-
-    run = run_playbook(fleet.inventory, "node1", TARGET, playbook=UPGRADE_PLAYBOOK)
-
-    assert run.rc == 0, run.failure_messages("node1") or run.stdout[-3000:]
-    assert run.changed("node1") == 0
-    assert summary(run)["hosts"][0]["status"] == "already current"
-    assert dpkg_log(fleet, "node1") == before
-
-
 def test_slurm_nodes_are_drained_for_the_upgrade_and_resumed_after(testhosts):
     fleet = testhosts(4)
     fleet.reset("node1", "node2", "node4")

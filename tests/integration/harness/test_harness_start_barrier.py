@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.vllm, pytest.mark.slow]
 
 RUN_SCHEMA = json.loads((pathlib.Path(__file__).parents[3] / "docs/contract/run.schema.json").read_text())
 # Two engines loading at once on 2 shared cores take up to about a minute; the rest is margin.
-LEAD_S = 150
+LEAD_S = 110
 
 
 def epoch(iso: str) -> float:
