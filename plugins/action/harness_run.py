@@ -77,15 +77,14 @@ class ActionModule(ActionBase):
         finally:
             self._remove_tmp_path(self._connection._shell.tmpdir)
 
-    @staticmethod
-    def _already_measured(args: dict, recorded: dict) -> dict:
+    def _already_measured(self, args: dict, recorded: dict) -> dict:
         """A run of this run id measured and brought back before: its files are read again, the
         host is left alone, and the task is unchanged (what makes a second playbook run idempotent)."""
-        return {"changed": False, "failed": False, "outcome": "done", "cause": None, "already_measured": True,
-                "msg": f"already measured, files in {args['progress_dir']}: not run again (remeasure runs it again)",
-                "output": args.get("output"), "started_at": recorded.get("started_at"),
-                "elapsed_s": recorded.get("elapsed_s"), "exit_code": 0, "status": {}, "files": [],
-                "collected": [], "controller_cpu_s": {}, "looks": {}}
+        result = self._outcome(args, "done", {"exit_code": 0}, {"started_at": recorded.get("started_at")}, time.monotonic())
+        result.update(changed=False, already_measured=True, elapsed_s=recorded.get("elapsed_s"),
+                      msg=f"already measured, files in {args['progress_dir']}: not run again (remeasure runs it again)",
+                      collected=[], controller_cpu_s={}, looks={})
+        return result
 
     def _drive(self, args: dict, task_vars: dict, watch: bool = True) -> dict:
         clock = StageClock()

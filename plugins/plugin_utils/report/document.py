@@ -72,26 +72,25 @@ def fleet_report(results: t.Mapping[str, t.Any], previous_json: str | t.Mapping[
     `previous_json` is the report.json already written for this run, if any. When the new report
     says the same apart from when it was generated, it keeps the earlier time, so the same inputs
     give the same three files and writing them again changes nothing."""
-    report = report_data(results, **options)
-    report = same_report_as_before(report, previous_json) or report
+    report, report_json = keep_earlier_time(report_data(results, **options), previous_json)
     return {
         "markdown": render_markdown(report),
         "html": render_html(report),
-        "json": render_json(report),
+        "json": report_json,
         "verdict": report["verdict"],
     }
 
 
-def same_report_as_before(report: dict[str, t.Any], previous: str | t.Mapping[str, t.Any] | None) -> dict[str, t.Any] | None:
-    """`report` with the earlier report's generated_at, when that makes it the earlier report.
-    `previous` is report.json's text (or that text already read as JSON by the template engine)."""
+def keep_earlier_time(report: dict[str, t.Any], previous: str | t.Mapping[str, t.Any] | None) -> tuple[dict[str, t.Any], str]:
+    """The report and its JSON, with the earlier report's generated_at when that makes it the earlier
+    report. `previous` is report.json's text (or that text already read as JSON by the template engine)."""
     try:
         earlier = json.loads(previous) if isinstance(previous, str) else previous
-        generated_at = earlier["run"]["generated_at"]
+        dated = {**report, "run": {**report["run"], "generated_at": earlier["run"]["generated_at"]}}
     except (ValueError, TypeError, KeyError):
-        return None
-    dated = {**report, "run": {**report["run"], "generated_at": generated_at}}
-    return dated if json.loads(render_json(dated)) == earlier else None
+        return report, render_json(report)
+    dated_json = render_json(dated)
+    return (dated, dated_json) if json.loads(dated_json) == earlier else (report, render_json(report))
 
 
 def with_non_finite_named(results: t.Any) -> t.Any:
