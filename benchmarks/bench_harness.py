@@ -31,6 +31,8 @@ SERVER_START_DIVISOR = 8
 # fleetbench_harness.engine_args.DEFAULT_ENGINE_ARGS; every contender also gets the prefix cache
 # setting explicitly (Setup.prefix_cache), the reference through prepare_reference.sh's patch.
 HARNESS_ENGINE_ARGS = {"disable_log_stats": True, "enable_prefix_caching": False}
+# Enough distinct prompts that Server runs issue each once; bench-min-tokens reuses the same file.
+DATASET_SAMPLES = 4096
 
 
 class BenchError(Exception):
@@ -41,7 +43,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3, help="Offline rounds (each runs all three)")
     parser.add_argument("--offline-samples", type=int, default=1024)
-    parser.add_argument("--dataset-samples", type=int, default=4096,
+    parser.add_argument("--dataset-samples", type=int, default=DATASET_SAMPLES,
                         help="samples made, so Server runs can issue each prompt once (at least --offline-samples)")
     parser.add_argument("--server-max-probes", type=int, default=5, help="probes per Server search")
     parser.add_argument("--skip-server", action="store_true")

@@ -19,7 +19,8 @@ import sys
 import time
 
 from benchmarks import machine
-from benchmarks.bench_harness import HARNESS_ENGINE_ARGS, REPO, BenchError, add_workload_args, make_workload
+from benchmarks.bench_harness import (DATASET_SAMPLES, HARNESS_ENGINE_ARGS, REPO, BenchError, add_workload_args,
+                                      make_workload)
 from benchmarks.harness_bench.contenders import PLAIN, RunCounter, RunResult, Setup, run_plain
 from benchmarks.sections import write_section
 
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if not args.vllm_python.exists():
             raise BenchError(f"no vLLM venv python at {args.vllm_python}: run `make setup-harness`")
-        model, dataset = make_workload(args.vllm_python, REPO / "harness" / "src", args.work_dir, 4096)
+        model, dataset = make_workload(args.vllm_python, REPO / "harness" / "src", args.work_dir, DATASET_SAMPLES)
     except BenchError as error:
         print(f"bench-min-tokens: {error}", file=sys.stderr)
         return 2
