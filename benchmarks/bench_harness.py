@@ -20,14 +20,15 @@ from benchmarks.harness_bench import benchmarks_md
 from benchmarks.harness_bench.cache_effect import measure_cache_effect
 from benchmarks.harness_bench.contenders import HARNESS, REFERENCE, RunCounter, RunResult, Setup
 from benchmarks.harness_bench.offline_rounds import compare_offline
-from benchmarks.harness_bench.server_search import (CONFIRM_ATTEMPTS, CONFIRM_MIN_QUERIES, DISTINCT_MARGIN,
-                                                    PROBE_DURATION_CAP, PROBE_MIN_DURATION_MS, search_server)
+from benchmarks.harness_bench.server_search import (CONFIRM_ATTEMPTS, CONFIRM_MIN_QUERIES, CONFIRM_STEP_DOWN,
+                                                    DISTINCT_MARGIN, PROBE_DURATION_CAP, PROBE_MIN_DURATION_MS,
+                                                    SEARCH_TOLERANCE, search_server)
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 PREPARE_REFERENCE = REPO / "benchmarks" / "prepare_reference.sh"
 # Server searches start well below the Offline rate and double: probes under the limit are cheap,
 # overloaded ones drain at the contender's own pace.
-SERVER_START_DIVISOR = 8
+SERVER_START_DIVISOR = 2
 # fleetbench_harness.engine_args.DEFAULT_ENGINE_ARGS; every contender also gets the prefix cache
 # setting explicitly (Setup.prefix_cache), the reference through prepare_reference.sh's patch.
 HARNESS_ENGINE_ARGS = {"disable_log_stats": True, "enable_prefix_caching": False}
@@ -45,7 +46,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--offline-samples", type=int, default=1024)
     parser.add_argument("--dataset-samples", type=int, default=DATASET_SAMPLES,
                         help="samples made, so Server runs can issue each prompt once (at least --offline-samples)")
-    parser.add_argument("--server-max-probes", type=int, default=5, help="probes per Server search")
+    parser.add_argument("--server-max-probes", type=int, default=7, help="probes per Server search")
     parser.add_argument("--skip-server", action="store_true")
     parser.add_argument("--skip-cache-runs", action="store_true", help="no runs with the prefix cache on")
     add_workload_args(parser)
@@ -116,8 +117,10 @@ def run(args: argparse.Namespace) -> int:
         for contender in (HARNESS, REFERENCE):
             samples_per_s = [r.outcome.samples_per_second for r in offline.runs
                              if r.contender == contender and r.ok]
-            start = round(statistics.median(samples_per_s) / SERVER_START_DIVISOR, 2) if samples_per_s else None
-            server[contender] = search_server(setup, counter, contender, start, args.server_max_probes, announce)
+            ceiling = statistics.median(samples_per_s) if samples_per_s else None
+            start = round(ceiling / SERVER_START_DIVISOR, 2) if ceiling else None
+            server[contender] = search_server(setup, counter, contender, start, args.server_max_probes, announce,
+                                              ceiling_qps=ceiling)
             publish(offline, server, finished=contender == REFERENCE and args.skip_cache_runs)
     if not args.skip_cache_runs:
         cache = measure_cache_effect(setup, counter, offline, server, announce)
@@ -187,11 +190,12 @@ def server_method_text(max_probes: int, dataset_samples: int) -> str:
             f"(the {dataset_samples}-sample dataset was too small for it). A probe passes when LoadGen reports the "
             "p99 TTFT and "
             f"TPOT limits met. The search starts at 1/{SERVER_START_DIVISOR} of the contender's median Offline "
-            "samples/s, doubles or halves to bracket the limit, then bisects "
-            f"(geometric mean) to within 10%, at most {max_probes} probes. Short probes never have enough "
-            f"queries for LoadGen's early stopping, so the best probe is then confirmed by a run of at least "
-            f"{CONFIRM_MIN_QUERIES} queries, stepping down 10% until LoadGen says VALID (at most {CONFIRM_ATTEMPTS} "
-            "tries). "
+            "samples/s and never probes above that Offline rate (a sound Server run cannot hold more); it halves "
+            "to bracket the limit from below, then bisects "
+            f"(geometric mean) to within {SEARCH_TOLERANCE:.0%}, at most {max_probes} probes. Short probes never "
+            f"have enough queries for LoadGen's early stopping, so the best probe is then confirmed by a run of at "
+            f"least {CONFIRM_MIN_QUERIES} queries, stepping down {1 - CONFIRM_STEP_DOWN:.0%} until LoadGen says VALID "
+            f"(at most {CONFIRM_ATTEMPTS} tries). "
             "Recorded, not asserted.")
 
 

@@ -24,15 +24,19 @@ class SearchResult:
 
 
 def find_max_passing_qps(probe: Callable[[float], Probe], start_qps: float, max_probes: int = 7,
-                         tolerance: float = 0.10, min_qps: float = 0.05) -> SearchResult:
+                         tolerance: float = 0.10, min_qps: float = 0.05,
+                         ceiling_qps: float | None = None) -> SearchResult:
     """Search downward/upward from `start_qps` until the passing and failing target QPS are within
-    `tolerance` (relative) of each other, or `max_probes` runs were spent."""
-    if start_qps <= 0 or max_probes < 1 or tolerance <= 0:
-        raise ValueError("need start_qps > 0, max_probes >= 1 and tolerance > 0")
+    `tolerance` (relative) of each other, or `max_probes` runs were spent. `ceiling_qps`, a load
+    known to be too high without probing it (a Server cannot hold more queries per second than
+    the same system completes Offline), bounds the search from the start."""
+    if start_qps <= 0 or max_probes < 1 or tolerance <= 0 or (ceiling_qps is not None and ceiling_qps <= 0):
+        raise ValueError("need start_qps > 0, max_probes >= 1, tolerance > 0 and a ceiling above 0")
     probes: list[Probe] = []
     low: float | None = None  # highest passing so far
-    high: float | None = None  # lowest failing so far
-    qps = start_qps
+    high: float | None = ceiling_qps  # lowest known to fail (probed, or the ceiling)
+    lowest_failing: float | None = None  # lowest probed and failed
+    qps = min(start_qps, ceiling_qps) if ceiling_qps else start_qps
     while len(probes) < max_probes:
         result = probe(_rounded(qps))
         probes.append(result)
@@ -40,13 +44,14 @@ def find_max_passing_qps(probe: Callable[[float], Probe], start_qps: float, max_
             low = result.target_qps if low is None else max(low, result.target_qps)
         else:
             high = result.target_qps if high is None else min(high, result.target_qps)
+            lowest_failing = result.target_qps if lowest_failing is None else min(lowest_failing, result.target_qps)
         if low is not None and high is not None and high / low <= 1 + tolerance:
             break
         next_qps = _next_target(low, high)
         if next_qps < min_qps:
             break
         qps = next_qps
-    return SearchResult(best_qps=low, lowest_failing_qps=high, probes=probes)
+    return SearchResult(best_qps=low, lowest_failing_qps=lowest_failing, probes=probes)
 
 
 def _next_target(low: float | None, high: float | None) -> float:

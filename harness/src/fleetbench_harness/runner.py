@@ -12,6 +12,7 @@ import mlperf_loadgen as lg
 
 from fleetbench_harness.accuracy import ACCURACY_FILE, score_run
 from fleetbench_harness.console import LOG_FILE
+from fleetbench_harness.cpu_placement import keep_off_worker_cpus
 from fleetbench_harness.dataset import check_tokenizer_matches, load_dataset
 from fleetbench_harness.engine import (MAX_OUTPUT_TOKENS, cross_query_reuse, effective_engine_settings, engine_config,
                                        offline_engine, one_line, sampling_params, sampling_record)
@@ -95,6 +96,10 @@ def _run(config: RunConfig, status: StatusFile, progress: Progress, fatal) -> di
     write_run_record(config.output, record)
     sut = _system_under_test(config, scenario, dataset, kwargs, vllm_config, progress, fatal)
     log.info("engine ready in %.1f s", time.monotonic() - started)
+    record["cpu_placement"] = keep_off_worker_cpus()
+    if record["cpu_placement"]:
+        log.info("vLLM's worker computes on CPUs %s; the harness and the engine core run on CPUs %s",
+                 record["cpu_placement"]["worker_cpus"], record["cpu_placement"]["harness_cpus"])
 
     status.set_phase("warmup")
     sut.warm_up(config.warmup_samples)

@@ -49,3 +49,20 @@ def test_targets_are_rounded_to_three_significant_digits():
 def test_search_rejects_settings_that_cannot_converge(kwargs):
     with pytest.raises(ValueError):
         find_max_passing_qps(machine_with_capacity(1.0, []), **kwargs)
+
+
+def test_a_ceiling_bounds_the_search_from_the_start_without_being_probed():
+    calls: list[float] = []
+    result = find_max_passing_qps(machine_with_capacity(30.0, calls), 16.6, max_probes=8, tolerance=0.05,
+                                  ceiling_qps=33.2)
+    assert max(calls) < 33.2
+    assert result.best_qps <= 30.0
+    assert 30.0 / result.best_qps <= 1.05
+    assert result.lowest_failing_qps is None or result.lowest_failing_qps > 30.0
+    assert len(calls) <= 5  # 16.6 -> 23.5 -> 27.9 -> 30.4 (fails) -> 29.1: within 5%
+
+
+def test_a_start_above_the_ceiling_starts_at_the_ceiling():
+    calls: list[float] = []
+    find_max_passing_qps(machine_with_capacity(100.0, calls), 50.0, max_probes=1, ceiling_qps=20.0)
+    assert calls == [20.0]
