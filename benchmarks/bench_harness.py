@@ -20,8 +20,7 @@ from benchmarks.harness_bench import benchmarks_md
 from benchmarks.harness_bench.cache_effect import measure_cache_effect
 from benchmarks.harness_bench.contenders import HARNESS, REFERENCE, RunCounter, RunResult, Setup
 from benchmarks.harness_bench.offline_rounds import compare_offline
-from benchmarks.harness_bench.server_search import (CONFIRM_ATTEMPTS, CONFIRM_MIN_QUERIES, CONFIRM_STEP_DOWN,
-                                                    DISTINCT_MARGIN, PROBE_DURATION_CAP, PROBE_MIN_DURATION_MS,
+from benchmarks.harness_bench.server_search import (CONFIRM_LADDER, CONFIRM_MIN_QUERIES, DISTINCT_MARGIN, PROBE_DURATION_CAP, PROBE_MIN_DURATION_MS,
                                                     SEARCH_TOLERANCE, search_server)
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
@@ -194,8 +193,8 @@ def server_method_text(max_probes: int, dataset_samples: int) -> str:
             "to bracket the limit from below, then bisects "
             f"(geometric mean) to within {SEARCH_TOLERANCE:.0%}, at most {max_probes} probes. Short probes never "
             f"have enough queries for LoadGen's early stopping, so the best probe is then confirmed by a run of at "
-            f"least {CONFIRM_MIN_QUERIES} queries, stepping down {1 - CONFIRM_STEP_DOWN:.0%} until LoadGen says VALID "
-            f"(at most {CONFIRM_ATTEMPTS} tries). "
+            f"least {CONFIRM_MIN_QUERIES} queries at the best probe's target QPS and then, until LoadGen says VALID, "
+            f"at {', '.join(f'{share:.0%}' for share in CONFIRM_LADDER[1:])} of it. "
             "Recorded, not asserted.")
 
 

@@ -22,8 +22,11 @@ DISTINCT_MARGIN = 1.1
 PROBE_DURATION_CAP = 3
 # LoadGen's early stopping needs about 460 queries, all within the limits, to vouch for a p99.
 CONFIRM_MIN_QUERIES = 512
-CONFIRM_ATTEMPTS = 3
-CONFIRM_STEP_DOWN = 0.95
+# The confirmation runs' targets, as shares of the best probe: fine steps first (a contender
+# that holds its probe's load over a long run is read to within 5%), then coarse ones (one that
+# only held it for a short probe, as a one-query-at-a-time server does near its limit, still gets
+# a VALID number).
+CONFIRM_LADDER = (1.0, 0.95, 0.85, 0.7)
 # Bisect until the highest passing and lowest failing probes are this close (relative): the
 # capacity is read to within 5%, as the 0.85 share-of-Offline goal needs.
 SEARCH_TOLERANCE = 0.05
@@ -89,13 +92,12 @@ def search_server(setup: Setup, counter: RunCounter, contender: str, start_qps: 
     search = find_max_passing_qps(probe, start_qps, max_probes=max_probes, tolerance=SEARCH_TOLERANCE,
                                   ceiling_qps=ceiling_qps)
     report = ServerSearch(contender, start_qps, search, [])
-    target = search.best_qps
-    for _ in range(CONFIRM_ATTEMPTS if target else 0):
+    for share in CONFIRM_LADDER if search.best_qps else ():
+        target = float(f"{search.best_qps * share:.3g}")
         result = run_server(setup, counter, contender, target, CONFIRM_MIN_QUERIES, announce)
         report.confirmations.append(result)
         if result.ok and result.outcome.valid:
             break
-        target = float(f"{target * CONFIRM_STEP_DOWN:.3g}")
     return report
 
 
