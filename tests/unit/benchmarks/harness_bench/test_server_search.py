@@ -67,3 +67,24 @@ def test_probe_cap_leaves_room_for_the_queries_a_low_qps_schedule_needs():
 
     assert probe_max_duration_ms(50.0) == 60000
     assert probe_max_duration_ms(1.16) > 2 * 1000 * PROBE_MIN_QUERIES / 1.16
+
+
+def test_confirmations_climb_down_the_ladder_until_one_is_valid(tmp_path, monkeypatch):
+    """Probes pass up to 10 QPS; a long run is VALID only at 7.5 QPS or less (a server that
+    holds a load briefly but not for 512 queries)."""
+    from benchmarks.harness_bench import server_search
+
+    def fake_run(_setup, _counter, _contender, target_qps, min_queries, _announce, max_duration_ms=0):
+        if min_queries == server_search.PROBE_MIN_QUERIES:
+            return result(target_qps, outcome("INVALID", constraints=target_qps <= 10))
+        return result(target_qps, outcome("VALID" if target_qps <= 7.5 else "INVALID"))
+
+    monkeypatch.setattr(server_search, "run_server", fake_run)
+    setup = Setup(tmp_path / "python", tmp_path, tmp_path, tmp_path, tmp_path / "d.json", tmp_path, {})
+    search = search_server(setup, None, REFERENCE, 5.0, 7, print, ceiling_qps=20.0)
+    assert search.search.best_qps <= 10
+    tried = [float(r.settings["target_qps"]) for r in search.confirmations]
+    best = search.search.best_qps
+    assert tried == [float(f"{best * share:.3g}") for share in (1.0, 0.95, 0.85, 0.7)][:len(tried)]
+    assert float(search.best_valid.settings["target_qps"]) <= 7.5
+    assert all(float(r.settings["target_qps"]) > 7.5 for r in search.confirmations[:-1])
