@@ -23,7 +23,10 @@ def keep_off_worker_cpus(root_pid: int | None = None, get_affinity: Affinity = o
     thread is bound (nothing to keep off) or the bound threads leave no CPU free."""
     root_pid = os.getpid() if root_pid is None else root_pid
     processes = processes or _process_tree
-    everything = get_affinity(root_pid)
+    try:
+        everything = get_affinity(root_pid)
+    except OSError:
+        return None
     threads_by_process = {pid: _readable_affinities(tids, get_affinity) for pid, tids in processes(root_pid)}
     bound = set().union(*(cpus for affinities in threads_by_process.values()
                           for cpus in affinities.values() if cpus < everything))
@@ -55,13 +58,19 @@ def _readable_affinities(tids: Iterable[int], get_affinity: Affinity) -> dict[in
 
 def _process_tree(root_pid: int) -> list[tuple[int, list[int]]]:
     """(pid, thread ids) of the process and all its descendants."""
-    import psutil
-
-    root = psutil.Process(root_pid)
+    try:
+        import psutil
+    except ImportError:  # a venv without it (vLLM brings it): placement is an optimisation, not a need
+        return []
+    try:
+        root = psutil.Process(root_pid)
+        processes = [root, *root.children(recursive=True)]
+    except (psutil.Error, OSError):  # no /proc to read
+        return []
     tree = []
-    for process in [root, *root.children(recursive=True)]:
+    for process in processes:
         try:
             tree.append((process.pid, [thread.id for thread in process.threads()]))
-        except psutil.Error:  # it exited since it was listed
+        except (psutil.Error, OSError):  # it exited since it was listed
             continue
     return tree
