@@ -3,6 +3,7 @@ collection's own parser, as the loadgen_result module would."""
 from __future__ import annotations
 
 import json
+import os
 import pathlib
 
 import jsonschema
@@ -123,3 +124,15 @@ def test_offline_with_one_engine_per_device_runs_two_engines_and_loses_nothing(h
     log = (tmp_path / "harness.log").read_text()
     assert "EngineCore_DP0" in log and "EngineCore_DP1" in log
     assert json.loads((tmp_path / "fleetbench_run.json").read_text())["engine_args"]["data_parallel_size"] == 2
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="vLLM reserves a CPU for its scheduler only with two or more")
+@pytest.mark.parametrize("scenario", ["Offline", "Server"])
+def test_the_harness_and_engine_core_ran_off_the_workers_cpus(quick_harness_run, scenario):
+    placement = json.loads((finished(quick_harness_run, scenario, "performance") / "fleetbench_run.json").read_text())[
+        "cpu_placement"]
+    assert placement is not None, "vLLM's CPU build binds its worker: the rest should have been moved"
+    assert placement["worker_cpus"] and placement["harness_cpus"]
+    assert not set(placement["worker_cpus"]) & set(placement["harness_cpus"])
+    assert set(placement["worker_cpus"]) | set(placement["harness_cpus"]) <= os.sched_getaffinity(0)
+    assert placement["threads_moved"] >= 2  # at least the harness's main thread and the engine core's
