@@ -81,7 +81,7 @@ def _run(config: RunConfig, status: StatusFile, progress: Progress, fatal) -> di
 
     status.set_phase("loading_model")
     started = time.monotonic()
-    vllm_config = engine_config(config.model, kwargs, offline=not scenario.streaming)
+    vllm_config = engine_config(config.model, kwargs)
     effective = effective_engine_settings(vllm_config)
     compliant = (untouched and config.max_output_tokens == MAX_OUTPUT_TOKENS
                  and len(dataset) in OFFICIAL_DATASET_SIZES and not cross_query_reuse(effective))

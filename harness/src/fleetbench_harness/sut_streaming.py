@@ -29,10 +29,10 @@ class StreamingSUT:
                                         daemon=True)
         self._thread.start()
         # AsyncLLM binds its output handler to the loop it is used from: build it there.
-        self.engine = self._call(self._build(vllm_config, disable_log_stats, log_path, not report_first_token))
+        self.engine = self._call(self._build(vllm_config, disable_log_stats, log_path))
 
-    async def _build(self, vllm_config, disable_log_stats: bool, log_path: pathlib.Path | None, offline: bool):
-        return async_engine(vllm_config, disable_log_stats, log_path, offline)
+    async def _build(self, vllm_config, disable_log_stats: bool, log_path: pathlib.Path | None):
+        return async_engine(vllm_config, disable_log_stats, log_path)
 
     def _call(self, coroutine):
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
