@@ -35,7 +35,6 @@ def find_max_passing_qps(probe: Callable[[float], Probe], start_qps: float, max_
     probes: list[Probe] = []
     low: float | None = None  # highest passing so far
     high: float | None = ceiling_qps  # lowest known to fail (probed, or the ceiling)
-    lowest_failing: float | None = None  # lowest probed and failed
     qps = min(start_qps, ceiling_qps) if ceiling_qps else start_qps
     while len(probes) < max_probes:
         result = probe(_rounded(qps))
@@ -44,13 +43,13 @@ def find_max_passing_qps(probe: Callable[[float], Probe], start_qps: float, max_
             low = result.target_qps if low is None else max(low, result.target_qps)
         else:
             high = result.target_qps if high is None else min(high, result.target_qps)
-            lowest_failing = result.target_qps if lowest_failing is None else min(lowest_failing, result.target_qps)
         if low is not None and high is not None and high / low <= 1 + tolerance:
             break
         next_qps = _next_target(low, high)
         if next_qps < min_qps:
             break
         qps = next_qps
+    lowest_failing = min((p.target_qps for p in probes if not p.passed), default=None)
     return SearchResult(best_qps=low, lowest_failing_qps=lowest_failing, probes=probes)
 
 
